@@ -1,0 +1,51 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+
+const NAV = [
+  { href: "/", label: "Dashboard" },
+  { href: "/approvals", label: "Approvals" },
+  { href: "/leases", label: "Leases" },
+  { href: "/runs", label: "Runs" },
+  { href: "/audit", label: "Audit" },
+  { href: "/agents", label: "Agents" },
+  { href: "/settings", label: "Settings" },
+];
+
+export function SideNav({ actor }: { actor: { name: string; email: string; role: string } }) {
+  const path = usePathname();
+  return (
+    <nav aria-label="Main" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
+      <div className="px-5 py-5 text-lg font-semibold tracking-tight">
+        <span aria-hidden>🪪</span> Lanyard
+      </div>
+      <ul className="flex-1 space-y-0.5 px-2">
+        {NAV.map((n) => {
+          const active = n.href === "/" ? path === "/" : path.startsWith(n.href);
+          return (
+            <li key={n.href}>
+              <Link
+                href={n.href}
+                aria-current={active ? "page" : undefined}
+                className={`block rounded-md px-3 py-2 text-sm ${active ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-700 hover:bg-slate-100"}`}
+              >
+                {n.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+      <div className="border-t border-slate-200 px-4 py-4 text-sm" data-testid="signed-in">
+        <div className="truncate font-medium">{actor.name}</div>
+        <div className="truncate text-slate-500">{actor.email}</div>
+        <div className="mt-1 inline-block rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700" data-testid="role">
+          {actor.role}
+        </div>
+        <button type="button" onClick={() => signOut({ callbackUrl: "/sign-in" })} className="mt-3 block text-sm text-indigo-700 hover:underline">
+          Sign out
+        </button>
+      </div>
+    </nav>
+  );
+}

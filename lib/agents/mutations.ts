@@ -1,0 +1,92 @@
+import type { AgentCreate, AgentPatch } from "@/lib/agents/schemas";
+import { agentInclude, toAgentView } from "@/lib/agents/view";
+import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { appendAudit, changes } from "@/lib/audit/append";
+import type { Actor } from "@/lib/auth/permissions";
+import type { Db, Tx } from "@/lib/db";
+import { newId } from "@/lib/ids";
+import { endLeaseTrees } from "@/lib/leases/end";
+
+const userActor = (a: Actor) => ({ type: "user" as const, id: a.id, label: a.email });
+
+async function checkRefs(tx: Tx, ownerId: string | undefined, tools: string[] | undefined) {
+  if (ownerId) {
+    const owner = await tx.user.findUnique({ where: { id: ownerId } });
+    if (!owner) throw new AppError("unprocessable", `owner ${ownerId} does not exist`, [{ path: ["ownerId"], message: "unknown person" }]);
+    if (owner.status !== "active") throw new AppError("unprocessable", `owner ${owner.email} is disabled`, [{ path: ["ownerId"], message: "disabled person" }]);
+  }
+  if (tools?.length) {
+    const known = new Set((await tx.tool.findMany({ where: { name: { in: tools } }, select: { name: true } })).map((t) => t.name));
+    const unknown = tools.filter((t) => !known.has(t));
+    if (unknown.length) {
+      throw new AppError("unprocessable", `unknown tools in ceiling: ${unknown.join(", ")}`, unknown.map((t) => ({ path: ["ceiling", "tools"], message: `unknown tool ${t}` })));
+    }
+  }
+}
+
+export async function createAgent(db: Db, actor: Actor, input: AgentCreate) {
+  return db.$transaction(async (tx) => {
+    await checkRefs(tx, input.ownerId, input.ceiling.tools);
+    if (await tx.agent.findUnique({ where: { name: input.name } })) throw conflict(`an agent named ${input.name} already exists`);
+    const id = newId("agt");
+    const a = await tx.agent.create({
+      data: {
+        id,
+        name: input.name,
+        description: input.description,
+        ownerId: input.ownerId,
+        environments: [...new Set(input.environments)],
+        ceilingTools: [...new Set(input.ceiling.tools)],
+        ceilingMaxExpiresIn: input.ceiling.maxExpiresIn,
+        ceilingMaxToolCalls: input.ceiling.maxToolCalls,
+      },
+      include: agentInclude,
+    });
+    const view = toAgentView(a);
+    await appendAudit(tx, { action: "agent.created", actor: userActor(actor), subject: { type: "agent", id }, agentId: id, payload: { after: view } });
+    return view;
+  });
+}
+
+export async function updateAgent(db: Db, actor: Actor, id: string, patch: AgentPatch) {
+  return db.$transaction(async (tx) => {
+    const before = await tx.agent.findUnique({ where: { id }, include: agentInclude });
+    if (!before) throw notFound(`agent ${id}`);
+    if (before.status === "retired" && patch.status !== undefined && patch.status !== "retired") {
+      throw conflict("a retired agent cannot be brought back; register a new one");
+    }
+    await checkRefs(tx, patch.ownerId, patch.ceiling?.tools);
+    const data = {
+      description: patch.description,
+      ownerId: patch.ownerId,
+      environments: patch.environments && [...new Set(patch.environments)],
+      ceilingTools: patch.ceiling && [...new Set(patch.ceiling.tools)],
+      ceilingMaxExpiresIn: patch.ceiling?.maxExpiresIn,
+      ceilingMaxToolCalls: patch.ceiling?.maxToolCalls,
+      status: patch.status,
+    };
+    // Optimistic: the row must still be the version we read, or a concurrent edit wins and we answer 409.
+    const { count } = await tx.agent.updateMany({ where: { id, version: before.version }, data: { ...data, version: { increment: 1 } } });
+    if (count === 0) throw conflict(`agent ${id} was changed concurrently; reload and retry`);
+    const after = await tx.agent.findUniqueOrThrow({ where: { id }, include: agentInclude });
+    const view = toAgentView(after);
+    const diff = changes(toAgentView(before) as unknown as Record<string, unknown>, view as unknown as Record<string, unknown>);
+    delete diff.updatedAt;
+    const action =
+      patch.status && patch.status !== before.status
+        ? ({ suspended: "agent.suspended", retired: "agent.retired", active: "agent.reactivated" } as const)[patch.status]
+        : "agent.updated";
+    await appendAudit(tx, { action, actor: userActor(actor), subject: { type: "agent", id }, agentId: id, payload: { changes: diff, reason: patch.reason ?? null } });
+    // Suspending or retiring an agent takes back every lease it holds, and their subagents' leases.
+    if (patch.status && patch.status !== "active" && before.status === "active") {
+      const live = await tx.lease.findMany({ where: { agentId: id, status: { in: ["active", "pending_approval"] } }, select: { id: true } });
+      await endLeaseTrees(tx, live.map((l) => l.id), {
+        status: "revoked",
+        reason: `agent ${patch.status}${patch.reason ? `: ${patch.reason}` : ""}`,
+        actor: userActor(actor),
+        action: "lease.revoked",
+      });
+    }
+    return view;
+  });
+}

@@ -1,0 +1,94 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { newId } from "@/lib/ids";
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  self_approval: 403,
+  csrf_rejected: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  store_unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export type Issue = { path: (string | number)[]; message: string };
+
+/** The one error type of the product; its code decides the HTTP status. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: Issue[],
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
+export const forbidden = (message = "You are not allowed to do this") => new AppError("forbidden", message);
+export const conflict = (message: string) => new AppError("conflict", message);
+
+export function zodIssues(err: z.ZodError): Issue[] {
+  return err.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message }));
+}
+
+export function fromZod(err: z.ZodError): AppError {
+  const issues = zodIssues(err);
+  const first = issues[0];
+  const message = first ? `${first.path.join(".") || "body"}: ${first.message}` : "invalid request";
+  return new AppError("invalid_request", message, issues);
+}
+
+/** True when the database could not be reached (connection refused, reset, timed out, shutting down). */
+export function isStoreUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === "object" && !seen.has(e)) {
+    seen.add(e);
+    const { code, message, name } = e as { code?: unknown; message?: unknown; name?: unknown };
+    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P01|57P02|57P03|08\d{3}|P1001|P1002|P1017|P2024)$/.test(code)) return true;
+    if (typeof message === "string" && /(ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection|terminating connection)/i.test(message)) return true;
+    if (name === "DriverAdapterError" || name === "PrismaClientInitializationError") {
+      const cause = (e as { cause?: { kind?: string; originalCode?: string } }).cause;
+      if (cause?.kind && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(cause.kind)) return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Maps anything thrown to the documented error shape. Unknown errors become a logged, generic 500. */
+export function toErrorResponse(err: unknown, headers?: HeadersInit): NextResponse {
+  let app: AppError;
+  if (err instanceof AppError) app = err;
+  else if (err instanceof z.ZodError) app = fromZod(err);
+  else if (isStoreUnavailable(err)) app = new AppError("store_unavailable", "The store is unavailable; fail closed and retry");
+  else if (isPrismaNotFound(err)) app = new AppError("not_found", "not found");
+  else {
+    const requestId = newId("evt").slice(4, 16);
+    console.error(`[lanyard] unexpected error (request ${requestId})`, err);
+    app = new AppError("internal", `Internal error (request ${requestId})`);
+  }
+  const body: { error: { code: string; message: string; issues?: Issue[] } } = { error: { code: app.code, message: app.message } };
+  if (app.issues) body.error.issues = app.issues;
+  const res = NextResponse.json(body, { status: app.status, headers });
+  if (app.code === "store_unavailable") res.headers.set("retry-after", "1");
+  return res;
+}
+
+function isPrismaNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2025";
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { defineOperation } from "@/lib/api/operation";
+import { AgentCreate, AgentListQuery, AgentParams, AgentPatch, AgentView } from "@/lib/agents/schemas";
+import { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
+import { EnforcementPointCreate, EnforcementPointParams, EnforcementPointView } from "@/lib/enforcement-points/schemas";
+import {
+  ApproveLeaseRequest,
+  CompleteRequest,
+  DelegateRequest,
+  LeaseIssued,
+  LeaseListQuery,
+  LeaseParams,
+  LeaseRequest,
+  LeaseView,
+  RevokeRequest,
+} from "@/lib/leases/schemas";
+import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
+import { ToolUpsert, ToolView } from "@/lib/tools/tools";
+
+const LeaseOne = z.object({ lease: LeaseView });
+
+// Every v1 operation, in one place: the route handlers validate with these, and /api/v1/openapi.json is built from them.
+export const operations = {
+  decide: defineOperation({ method: "POST", path: "/api/v1/decisions", tag: "decisions", summary: "Ask before a tool call: allow, deny or escalate", auth: "enforcement-point", scope: "decisions:write", body: DecisionRequest, response: DecisionResponse, errors: [400, 401, 403, 413, 503] }),
+
+  issueLease: defineOperation({ method: "POST", path: "/api/v1/leases", tag: "leases", summary: "Issue a lease (person) or request one (enforcement point)", auth: "session-or-enforcement-point", permission: "leases.issue", scope: "leases:request", body: LeaseRequest, response: LeaseIssued, responseStatus: 201, errors: [400, 401, 403, 413, 422] }),
+  listLeases: defineOperation({ method: "GET", path: "/api/v1/leases", tag: "leases", summary: "List leases", auth: "session", permission: "leases.read", query: LeaseListQuery, response: z.object({ leases: z.array(LeaseView) }) }),
+  getLease: defineOperation({ method: "GET", path: "/api/v1/leases/{id}", tag: "leases", summary: "One lease", auth: "session", permission: "leases.read", params: LeaseParams, response: LeaseOne, errors: [404] }),
+  delegateLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/delegate", tag: "leases", summary: "Mint a strictly attenuated lease for a subagent, with the parent's token", auth: "enforcement-point", scope: "leases:delegate", params: LeaseParams, body: DelegateRequest, response: LeaseIssued, responseStatus: 201, errors: [403, 404, 409, 422] }),
+  revokeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/revoke", tag: "leases", summary: "Revoke a lease and every descendant", auth: "session", permission: "leases.read", params: LeaseParams, body: RevokeRequest, response: LeaseOne.extend({ revoked: z.array(z.string()) }), errors: [403, 404, 409] }),
+  completeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/complete", tag: "leases", summary: "End a lease when its run is done", auth: "enforcement-point", scope: "leases:complete", params: LeaseParams, body: CompleteRequest, response: LeaseOne, errors: [403, 404, 409] }),
+  decideLeaseRequest: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/decision", tag: "leases", summary: "Approve or deny a lease waiting in pending_approval", auth: "session", permission: "leases.approve", params: LeaseParams, body: ApproveLeaseRequest, response: LeaseOne, errors: [403, 404, 409] }),
+
+  listAgents: defineOperation({ method: "GET", path: "/api/v1/agents", tag: "agents", summary: "The agent inventory", auth: "session", permission: "agents.read", query: AgentListQuery, response: z.object({ agents: z.array(AgentView) }) }),
+  createAgent: defineOperation({ method: "POST", path: "/api/v1/agents", tag: "agents", summary: "Register an agent", auth: "session", permission: "agents.manage", body: AgentCreate, response: z.object({ agent: AgentView }), responseStatus: 201, errors: [400, 403, 409, 422] }),
+  getAgent: defineOperation({ method: "GET", path: "/api/v1/agents/{id}", tag: "agents", summary: "One agent", auth: "session", permission: "agents.read", params: AgentParams, response: z.object({ agent: AgentView }), errors: [404] }),
+  updateAgent: defineOperation({ method: "PATCH", path: "/api/v1/agents/{id}", tag: "agents", summary: "Edit, suspend or retire an agent (suspending revokes its live leases)", auth: "session", permission: "agents.manage", params: AgentParams, body: AgentPatch, response: z.object({ agent: AgentView }), errors: [400, 403, 404, 409, 422] }),
+
+  listTools: defineOperation({ method: "GET", path: "/api/v1/tools", tag: "tools", summary: "The tool catalog", auth: "session", permission: "tools.read", response: z.object({ tools: z.array(ToolView) }) }),
+  upsertTool: defineOperation({ method: "POST", path: "/api/v1/tools", tag: "tools", summary: "Add or edit a catalog tool", auth: "session", permission: "tools.manage", body: ToolUpsert, response: z.object({ tool: ToolView }), errors: [400, 403] }),
+
+  listPeople: defineOperation({ method: "GET", path: "/api/v1/people", tag: "people", summary: "People and their roles", auth: "session", permission: "people.manage", response: z.object({ people: z.array(PersonView) }) }),
+  createPerson: defineOperation({ method: "POST", path: "/api/v1/people", tag: "people", summary: "Add a person", auth: "session", permission: "people.manage", body: PersonCreate, response: z.object({ person: PersonView }), responseStatus: 201, errors: [400, 403, 409] }),
+  updatePerson: defineOperation({ method: "PATCH", path: "/api/v1/people/{id}", tag: "people", summary: "Change a role, disable (ends their sessions) or reset a password", auth: "session", permission: "people.manage", params: PersonParams, body: PersonPatch, response: z.object({ person: PersonView }), errors: [400, 403, 404, 422] }),
+
+  listEnforcementPoints: defineOperation({ method: "GET", path: "/api/v1/enforcement-points", tag: "enforcement-points", summary: "Enforcement-point keys", auth: "session", permission: "enforcement-points.manage", response: z.object({ enforcementPoints: z.array(EnforcementPointView) }) }),
+  createEnforcementPoint: defineOperation({ method: "POST", path: "/api/v1/enforcement-points", tag: "enforcement-points", summary: "Make a key (the plaintext is in this response only)", auth: "session", permission: "enforcement-points.manage", body: EnforcementPointCreate, response: z.object({ enforcementPoint: EnforcementPointView, key: z.string() }), responseStatus: 201, errors: [400, 403] }),
+  revokeEnforcementPoint: defineOperation({ method: "DELETE", path: "/api/v1/enforcement-points/{id}", tag: "enforcement-points", summary: "Revoke a key", auth: "session", permission: "enforcement-points.manage", params: EnforcementPointParams, response: z.object({ enforcementPoint: EnforcementPointView }), errors: [403, 404, 409] }),
+
+  rotateSigningKey: defineOperation({ method: "POST", path: "/api/v1/signing-keys/rotate", tag: "keys", summary: "Rotate the lease-token signing key (old tokens stay verifiable)", auth: "session", permission: "keys.rotate", response: z.object({ kid: z.string() }), errors: [403] }),
+};

@@ -1,0 +1,98 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { appendAudit } from "@/lib/audit/append";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { verifyPassword } from "@/lib/auth/password";
+import { now } from "@/lib/clock";
+
+type SignedInUser = { id: string; email: string; name: string; sv: number };
+
+async function signInWithPassword(emailInput: string, password: string): Promise<SignedInUser | null> {
+  const email = emailInput.trim().toLowerCase();
+  const user = await db().user.findUnique({ where: { email }, omit: { passwordHash: false } });
+  const ok = await verifyPassword(password, user?.passwordHash);
+  const active = ok && user?.status === "active";
+  await db().$transaction(async (tx) => {
+    if (active) await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
+    await appendAudit(tx, {
+      action: active ? "auth.sign_in" : "auth.sign_in_failed",
+      actor: user ? { type: "user", id: user.id, label: user.email } : { type: "system", label: email.slice(0, 200) },
+      subject: user ? { type: "user", id: user.id } : undefined,
+      outcome: active ? "allow" : "deny",
+      payload: { method: "password", ...(active ? {} : { reason: !user ? "unknown_email" : !ok ? "bad_password" : "disabled" }) },
+    });
+  });
+  return active ? { id: user.id, email: user.email, name: user.name, sv: user.sessionVersion } : null;
+}
+
+function oidcProvider(): NextAuthOptions["providers"] {
+  const { OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_NAME } = env();
+  if (!OIDC_ISSUER || !OIDC_CLIENT_ID || !OIDC_CLIENT_SECRET) return [];
+  return [
+    {
+      id: "oidc",
+      name: OIDC_NAME,
+      type: "oauth",
+      wellKnown: `${OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      clientId: OIDC_CLIENT_ID,
+      clientSecret: OIDC_CLIENT_SECRET,
+      authorization: { params: { scope: "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state", "nonce"],
+      profile(p: { sub: string; email?: string; name?: string }) {
+        return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? p.sub };
+      },
+    },
+  ];
+}
+
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: env().NEXTAUTH_SECRET,
+    session: { strategy: "jwt", maxAge: 8 * 3600 },
+    pages: { signIn: "/sign-in", error: "/sign-in" },
+    providers: [
+      CredentialsProvider({
+        name: "Email and password",
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        async authorize(credentials) {
+          if (!credentials?.email || !credentials.password) return null;
+          if (credentials.email.length > 320 || credentials.password.length > 1024) return null;
+          return signInWithPassword(credentials.email, credentials.password);
+        },
+      }),
+      ...oidcProvider(),
+    ],
+    callbacks: {
+      // SSO signs in only people an admin has already added, and never a disabled one.
+      async signIn({ user, account }) {
+        if (account?.provider !== "oidc") return true;
+        const email = user.email?.toLowerCase();
+        const person = email ? await db().user.findUnique({ where: { email } }) : null;
+        await db().$transaction((tx) =>
+          appendAudit(tx, {
+            action: person?.status === "active" ? "auth.sign_in" : "auth.sign_in_failed",
+            actor: person ? { type: "user", id: person.id, label: person.email } : { type: "system", label: email ?? "unknown" },
+            outcome: person?.status === "active" ? "allow" : "deny",
+            payload: { method: "oidc" },
+          }),
+        );
+        return person?.status === "active";
+      },
+      async jwt({ token, user, account }) {
+        if (user && account?.provider === "oidc") {
+          const person = await db().user.findUnique({ where: { email: user.email!.toLowerCase() } });
+          if (person) Object.assign(token, { uid: person.id, sv: person.sessionVersion });
+        } else if (user) {
+          const u = user as unknown as SignedInUser;
+          Object.assign(token, { uid: u.id, sv: u.sv });
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        return { ...session, uid: token.uid, sv: token.sv } as typeof session;
+      },
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { getServerSession } from "next-auth";
+import { authOptions } from "@/lib/auth/options";
+import { can, type Actor, type Permission } from "@/lib/auth/permissions";
+import { AppError } from "@/lib/api/errors";
+import { db } from "@/lib/db";
+
+/**
+ * The signed-in person, read fresh from the database on every request: a disabled person, or a
+ * session minted before their role changed (sessionVersion), is signed out at once.
+ */
+export async function currentActor(): Promise<Actor | null> {
+  const session = (await getServerSession(authOptions())) as { uid?: unknown; sv?: unknown } | null;
+  if (!session || typeof session.uid !== "string" || typeof session.sv !== "number") return null;
+  const user = await db().user.findUnique({ where: { id: session.uid } });
+  if (!user || user.status !== "active" || user.sessionVersion !== session.sv) return null;
+  return { kind: "user", id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** For route handlers and server actions: the actor, or a 401/403 AppError. */
+export async function requireActor(permission: Permission): Promise<Actor> {
+  const actor = await currentActor();
+  if (!actor) throw new AppError("unauthenticated", "Sign in first");
+  if (!can(actor, permission)) throw new AppError("forbidden", `Your role (${actor.role}) does not allow ${permission}`);
+  return actor;
+}

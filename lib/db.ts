@@ -1,0 +1,23 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+
+function createClient(url: string) {
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: env().LANYARD_DB_POOL_SIZE, connectionTimeoutMillis: 3_000 }),
+    // Secret columns are never read unless a query asks for them by name.
+    omit: { user: { passwordHash: true }, signingKey: { privateJwk: true } },
+  });
+}
+
+export type Db = ReturnType<typeof createClient>;
+/** A transaction handle: every mutation in lib/ takes one so that its audit event commits with it. */
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+const globalForDb = globalThis as unknown as { lanyardDb?: Db };
+
+/** The one Prisma client of this process. */
+export function db(): Db {
+  globalForDb.lanyardDb ??= createClient(env().DATABASE_URL);
+  return globalForDb.lanyardDb;
+}

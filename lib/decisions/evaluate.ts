@@ -1,0 +1,85 @@
+import type { Reason, ReasonCode, DecisionRequest } from "@/lib/decisions/schemas";
+import type { Grant } from "@/lib/leases/schemas";
+import { matchGrant } from "@/lib/leases/scope";
+import type { ToolInfo } from "@/lib/tools/catalog";
+import { needsStepUp } from "@/lib/tools/risk";
+import type { LeaseClaims } from "@/lib/tokens/lease-token";
+
+export type ChainLease = {
+  id: string;
+  runId: string;
+  agentId: string;
+  status: string;
+  expiresAt: Date;
+  toolCallsUsed: number;
+  maxToolCalls: number;
+  grants: Grant[];
+  deny: string[];
+  requireApproval: string[];
+  environment: string;
+  version: number;
+};
+
+export type Verdict =
+  | { outcome: "allow"; reasons: Reason[]; approvalId?: string }
+  | { outcome: "deny"; reasons: Reason[] }
+  | { outcome: "escalate"; reasons: Reason[] };
+
+const STATUS_REASON: Record<string, ReasonCode> = {
+  pending_approval: "lease_pending",
+  expired: "lease_expired",
+  revoked: "lease_revoked",
+  exhausted: "lease_exhausted",
+  completed: "lease_completed",
+  denied: "lease_denied",
+};
+
+const deny = (code: ReasonCode, message: string): Verdict => ({ outcome: "deny", reasons: [{ code, message }] });
+
+/**
+ * The policy of one tool call, as a pure function of the lease chain (leaf first, then its ancestors),
+ * the agent's status and the catalog entry. It reads no clock and no database; the caller commits the
+ * verdict with conditional writes that re-check status, expiry and budget atomically.
+ */
+export function evaluate(p: {
+  claims: LeaseClaims;
+  chain: ChainLease[];
+  agentStatus: string | null;
+  tool: ToolInfo | undefined;
+  request: DecisionRequest;
+  now: Date;
+}): Verdict {
+  const leaf = p.chain[0];
+  const { request: r } = p;
+  if (!leaf) return deny("lease_not_found", `lease ${p.claims.leaseId} does not exist`);
+  if (leaf.runId !== p.claims.runId || leaf.agentId !== p.claims.agentId) return deny("token_invalid", "lease token does not match its lease");
+  for (const l of p.chain) {
+    const which = l === leaf ? "the lease" : `ancestor lease ${l.id}`;
+    const code = STATUS_REASON[l.status];
+    if (code) return deny(code, `${which} is ${l.status.replace("_", " ")}`);
+    if (l.status !== "active") return deny("lease_revoked", `${which} is in an unknown state`);
+    if (l.expiresAt.getTime() <= p.now.getTime()) return deny("lease_expired", `${which} expired at ${l.expiresAt.toISOString()}`);
+    if (l.toolCallsUsed >= l.maxToolCalls) return deny("lease_exhausted", `${which} has used all ${l.maxToolCalls} tool calls`);
+  }
+  if (p.agentStatus !== "active") return deny("agent_suspended", `the agent is ${p.agentStatus ?? "unknown"}`);
+  const deniedBy = p.chain.find((l) => l.deny.includes(r.tool));
+  if (deniedBy) return deny("tool_denied", `${r.tool} is never allowed by ${deniedBy === leaf ? "the lease" : `ancestor lease ${deniedBy.id}`}`);
+  const env = r.context?.environment;
+  if (env !== undefined && env !== leaf.environment) return deny("policy_forbid", `the lease is for ${leaf.environment}, not ${env}`);
+  const scope = r.resource ? ` on ${r.resource.type} ${r.resource.id}` : "";
+  const match = matchGrant(leaf.grants, r.tool, r.resource);
+  if (!match.ok) {
+    return match.code === "tool_not_granted"
+      ? deny("tool_not_granted", `${r.tool} is not granted by the lease`)
+      : deny("resource_out_of_scope", `${r.tool}${scope || " without a resource"} is outside the lease's resource scope`);
+  }
+  const stepUp = p.chain.some((l) => l.requireApproval.includes(r.tool)) || needsStepUp(p.tool);
+  if (stepUp) {
+    if (r.approvalId) {
+      return { outcome: "allow", approvalId: r.approvalId, reasons: [{ code: "approval_granted", message: `${r.tool}${scope} was approved by people (${r.approvalId})` }] };
+    }
+    const why = p.tool ? `${p.tool.risk}-risk tool` : "tool missing from the catalog";
+    return { outcome: "escalate", reasons: [{ code: "approval_required", message: `${r.tool}${scope} needs step-up approval (${leaf.requireApproval.includes(r.tool) ? "the lease requires it" : why})` }] };
+  }
+  return { outcome: "allow", reasons: [{ code: "granted", message: `${r.tool}${scope} is granted by the lease` }] };
+}

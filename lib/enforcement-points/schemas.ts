@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { IdOf } from "@/lib/api/common";
+import { EP_SCOPES } from "@/lib/auth/enforcement-point";
+
+export const EnforcementPointCreate = z.strictObject({
+  name: z.string().min(1).max(100),
+  scopes: z.array(z.enum(EP_SCOPES)).min(1).max(EP_SCOPES.length),
+});
+export type EnforcementPointCreate = z.infer<typeof EnforcementPointCreate>;
+export const EnforcementPointParams = z.object({ id: IdOf("ep") });
+export const EnforcementPointView = z.object({
+  id: z.string(),
+  name: z.string(),
+  keyPrefix: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+const Env = z.object({
+  DATABASE_URL: z.string().min(1, "DATABASE_URL is required (npm start sets it for the embedded database)"),
+  NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
+  NEXTAUTH_URL: z.url().optional(),
+  LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+  LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_NAME: z.string().default("SSO"),
+});
+export type Env = z.infer<typeof Env>;
+
+let cached: Env | undefined;
+
+/** The validated environment; throws once, at first use, with every problem named. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}

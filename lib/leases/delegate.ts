@@ -1,0 +1,96 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import { AppError, notFound } from "@/lib/api/errors";
+import { appendAudit } from "@/lib/audit/append";
+import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import { now } from "@/lib/clock";
+import type { Db } from "@/lib/db";
+import { newId } from "@/lib/ids";
+import { checkAttenuation } from "@/lib/leases/attenuation";
+import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
+import { toLeaseView, type LeaseRow } from "@/lib/leases/view";
+import { signLeaseToken, verifyLeaseToken } from "@/lib/tokens/lease-token";
+
+/**
+ * A lease mints a strictly smaller lease for a subagent. The parent chain is locked FOR SHARE, so a
+ * concurrent revocation either happens first (and we refuse) or waits for us (and cascades to the child).
+ */
+export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId: string, input: DelegateRequest) {
+  const token = await verifyLeaseToken(db, input.leaseToken);
+  if (!token.ok) throw new AppError("forbidden", `leaseToken: ${token.message}`, [{ path: ["leaseToken"], message: token.code }]);
+  if (token.claims.leaseId !== parentId) throw new AppError("forbidden", "leaseToken is not the token of this lease", [{ path: ["leaseToken"], message: "token_invalid" }]);
+
+  const child = await db.$transaction(async (tx) => {
+    const at = now();
+    const chain = await tx.$queryRaw<LeaseRow[]>(Prisma.sql`
+      SELECT * FROM "leases" WHERE "id" = ${parentId} OR "id" = ANY((SELECT "ancestorIds" FROM "leases" WHERE "id" = ${parentId})::text[])
+      ORDER BY "id" FOR SHARE`);
+    const parent = chain.find((l) => l.id === parentId);
+    if (!parent) throw notFound(`lease ${parentId}`);
+    for (const l of chain) {
+      if (l.status !== "active") throw new AppError("conflict", `lease ${l.id} is ${l.status}; it cannot delegate`);
+      if (l.expiresAt.getTime() <= at.getTime()) throw new AppError("conflict", `lease ${l.id} has expired; it cannot delegate`);
+    }
+    const agent = await tx.agent.findUnique({ where: { id: input.agentId } });
+    if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
+
+    const deny = input.deny ?? parent.deny;
+    const requireApproval = [...new Set([...(input.requireApproval ?? []), ...parent.requireApproval])];
+    const expiresAt = new Date(at.getTime() + input.expiresIn * 1000);
+    const remaining = Math.min(...chain.map((l) => l.maxToolCalls - l.toolCallsUsed));
+    const maxDelegationDepth = input.maxDelegationDepth ?? Math.max(0, parent.maxDelegationDepth - 1);
+    const violations = checkAttenuation(
+      { grants: parent.grants as Grant[], deny: parent.deny, requireApproval: parent.requireApproval, expiresAt: parent.expiresAt, remainingToolCalls: remaining, depth: parent.depth, maxDelegationDepth: parent.maxDelegationDepth },
+      { grants: input.grants, deny, requireApproval, expiresAt, maxToolCalls: input.maxToolCalls, maxDelegationDepth },
+    );
+    if (agent.status !== "active") violations.push({ rule: "grants", path: ["agentId"], message: `agent ${agent.name} is ${agent.status}` });
+    if (!agent.environments.includes(parent.environment)) violations.push({ rule: "grants", path: ["agentId"], message: `agent ${agent.name} may not run in ${parent.environment}` });
+    input.grants.forEach((g, i) => {
+      if (!agent.ceilingTools.includes(g.tool)) violations.push({ rule: "grants", path: ["grants", i, "tool"], message: `${g.tool} is beyond ${agent.name}'s ceiling` });
+    });
+    if (violations.length) {
+      throw new AppError("unprocessable", `not a strict attenuation of lease ${parentId}: ${violations.map((v) => v.message).join("; ")}`, violations.map((v) => ({ path: v.path, message: `${v.rule}: ${v.message}` })));
+    }
+
+    const runId = newId("run");
+    await tx.run.create({ data: { id: runId, agentId: agent.id, parentRunId: parent.runId, purpose: input.purpose } });
+    const l = await tx.lease.create({
+      data: {
+        id: newId("lse"),
+        runId,
+        agentId: agent.id,
+        parentLeaseId: parent.id,
+        ancestorIds: [...parent.ancestorIds, parent.id],
+        delegatorId: parent.delegatorId,
+        requestedBy: parent.requestedBy,
+        issuedByType: "lease",
+        issuedById: parent.id,
+        approvedById: parent.approvedById,
+        purpose: input.purpose,
+        taskRef: parent.taskRef,
+        environment: parent.environment,
+        grants: input.grants as Prisma.InputJsonValue,
+        deny,
+        requireApproval,
+        status: "active",
+        expiresAt,
+        maxToolCalls: input.maxToolCalls,
+        maxDelegationDepth,
+        depth: parent.depth + 1,
+      },
+    });
+    await tx.agent.update({ where: { id: agent.id }, data: { lastLeaseAt: at } });
+    await appendAudit(tx, {
+      action: "lease.delegated",
+      actor: { type: "enforcement_point", id: ep.id, label: ep.name },
+      subject: { type: "lease", id: l.id },
+      agentId: agent.id,
+      runId,
+      leaseId: l.id,
+      leaseVersion: l.version,
+      tokenJti: parent.id,
+      payload: { parentLeaseId: parent.id, parentRunId: parent.runId, lease: toLeaseView(l) },
+    });
+    return l;
+  });
+  return { lease: toLeaseView(child), leaseToken: await signLeaseToken(db, child) };
+}

@@ -1,0 +1,41 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import type { Tx } from "@/lib/db";
+import { auditRow, type AuditActor } from "@/lib/audit/append";
+import { now } from "@/lib/clock";
+import { newId } from "@/lib/ids";
+
+export type EndedLease = { id: string; agentId: string; runId: string; version: number; parentLeaseId: string | null };
+
+/**
+ * Ends each of `rootIds` that is still live, and every live descendant of them, in one conditional
+ * UPDATE: a decision that has not yet taken its budget can no longer do so once this commits.
+ */
+export async function endLeaseTrees(
+  tx: Tx,
+  rootIds: string[],
+  end: { status: "revoked" | "completed" | "denied"; reason: string; actor: AuditActor; action: "lease.revoked" | "lease.ended" },
+): Promise<EndedLease[]> {
+  if (rootIds.length === 0) return [];
+  const at = now();
+  const rows = await tx.$queryRaw<EndedLease[]>(Prisma.sql`
+    UPDATE "leases" SET "status" = ${end.status}, "endedReason" = ${end.reason}, "endedAt" = ${at}
+    WHERE ("id" = ANY(${rootIds}::text[]) OR "ancestorIds" && ${rootIds}::text[])
+      AND "status" IN ('active', 'pending_approval')
+    RETURNING "id", "agentId", "runId", "version", "parentLeaseId"`);
+  if (rows.length === 0) return rows;
+  await tx.auditEvent.createMany({
+    data: rows.map((l) =>
+      auditRow(newId("evt"), {
+        action: end.action,
+        actor: end.actor,
+        subject: { type: "lease", id: l.id },
+        agentId: l.agentId,
+        runId: l.runId,
+        leaseId: l.id,
+        leaseVersion: l.version,
+        payload: { status: end.status, reason: end.reason, cascadedFrom: rootIds.includes(l.id) ? null : rootIds },
+      }),
+    ),
+  });
+  return rows;
+}

@@ -1,0 +1,124 @@
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { AppError, type Issue } from "@/lib/api/errors";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import type { Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
+import type { Db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { newId } from "@/lib/ids";
+import type { LeaseRequest } from "@/lib/leases/schemas";
+import { toLeaseView } from "@/lib/leases/view";
+import { signLeaseToken } from "@/lib/tokens/lease-token";
+import { requiredApprovalsFor, riskOf, stepUpWindowMs } from "@/lib/tools/risk";
+
+export type Issuer = Actor | EnforcementPointActor;
+
+/**
+ * What a person may delegate on their own: admins anything within the ceilings; everyone else
+ * anything but critical-risk tools. Beyond that, and for every enforcement-point request, the lease
+ * starts `pending_approval` and waits for a person.
+ */
+function needsApproval(issuer: Issuer, risks: Map<string, string>, grants: LeaseRequest["grants"]): string | null {
+  if (issuer.kind === "enforcement_point") return "requested by an enforcement point";
+  if (issuer.role === "admin") return null;
+  const critical = grants.filter((g) => risks.get(g.tool) === "critical").map((g) => g.tool);
+  return critical.length ? `grants critical tools (${[...new Set(critical)].join(", ")}) beyond what ${issuer.email} may delegate` : null;
+}
+
+export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
+  const at = now();
+  const issues: Issue[] = [];
+  const refuse = (path: Issue["path"], message: string) => issues.push({ path, message });
+
+  if (issuer.kind === "enforcement_point" && !input.requestedBy) refuse(["requestedBy"], "required for enforcement-point requests");
+  const agent = await db.agent.findUnique({ where: { id: input.agentId } });
+  if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
+  if (agent.status !== "active") throw new AppError("unprocessable", `agent ${agent.name} is ${agent.status}`, [{ path: ["agentId"], message: `agent is ${agent.status}` }]);
+
+  const tools = await db.tool.findMany({ where: { name: { in: input.grants.map((g) => g.tool) } } });
+  const risks = new Map(tools.map((t) => [t.name, t.risk]));
+  if (!agent.environments.includes(input.environment)) refuse(["environment"], `${agent.name} may not run in ${input.environment} (allowed: ${agent.environments.join(", ")})`);
+  input.grants.forEach((g, i) => {
+    if (!risks.has(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is not in the tool catalog`);
+    else if (!agent.ceilingTools.includes(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is beyond ${agent.name}'s ceiling`);
+    if (input.deny.includes(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is both granted and never allowed`);
+  });
+  const maxSeconds = Math.min(agent.ceilingMaxExpiresIn, env().LANYARD_MAX_LEASE_SECONDS);
+  if (input.expiresIn > maxSeconds) refuse(["expiresIn"], `at most ${maxSeconds} s for ${agent.name}`);
+  const maxCalls = Math.min(agent.ceilingMaxToolCalls, env().LANYARD_MAX_TOOL_CALLS);
+  if (input.maxToolCalls > maxCalls) refuse(["maxToolCalls"], `at most ${maxCalls} calls for ${agent.name}`);
+  if (issues.length) throw new AppError("unprocessable", issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), issues);
+
+  const pendingBecause = needsApproval(issuer, risks, input.grants);
+  const requester = input.requestedBy ?? (issuer.kind === "user" ? issuer.email : "");
+  const delegator =
+    issuer.kind === "user" ? { id: issuer.id } : await db.user.findUnique({ where: { email: requester }, select: { id: true } });
+  const actor: AuditActor = issuer.kind === "user" ? { type: "user", id: issuer.id, label: issuer.email } : { type: "enforcement_point", id: issuer.id, label: issuer.name };
+
+  const lease = await db.$transaction(async (tx) => {
+    const runId = input.runId ?? newId("run");
+    const run = await tx.run.findUnique({ where: { id: runId } });
+    if (run && run.agentId !== agent.id) {
+      throw new AppError("unprocessable", `run ${runId} belongs to another agent`, [{ path: ["runId"], message: "run of another agent" }]);
+    }
+    if (!run) await tx.run.create({ data: { id: runId, agentId: agent.id, purpose: input.purpose, taskRef: input.taskRef } });
+    const l = await tx.lease.create({
+      data: {
+        id: newId("lse"),
+        runId,
+        agentId: agent.id,
+        ancestorIds: [],
+        delegatorId: delegator?.id ?? null,
+        requestedBy: requester,
+        issuedByType: issuer.kind,
+        issuedById: issuer.id,
+        purpose: input.purpose,
+        taskRef: input.taskRef,
+        environment: input.environment,
+        grants: input.grants as Prisma.InputJsonValue,
+        deny: [...new Set(input.deny)],
+        requireApproval: [...new Set(input.requireApproval)],
+        status: pendingBecause ? "pending_approval" : "active",
+        expiresAt: new Date(at.getTime() + input.expiresIn * 1000),
+        maxToolCalls: input.maxToolCalls,
+        maxDelegationDepth: input.maxDelegationDepth,
+      },
+    });
+    await tx.agent.update({ where: { id: agent.id }, data: { lastLeaseAt: at } });
+    const view = toLeaseView(l);
+    await appendAudit(tx, {
+      action: pendingBecause ? "lease.requested" : "lease.issued",
+      actor,
+      subject: { type: "lease", id: l.id },
+      agentId: agent.id,
+      runId,
+      leaseId: l.id,
+      leaseVersion: l.version,
+      payload: { lease: view, pendingBecause },
+    });
+    if (pendingBecause) {
+      // The request waits in the approval queue as an escalation of its own kind.
+      const risk = input.grants.reduce((worst, g) => (riskOf(risks.get(g.tool)) > riskOf(worst) ? (risks.get(g.tool) ?? worst) : worst), "low");
+      const escalationId = newId("esc");
+      await tx.escalation.create({
+        data: {
+          id: escalationId,
+          kind: "lease_request",
+          leaseId: l.id,
+          runId,
+          agentId: agent.id,
+          enforcementPointId: issuer.kind === "enforcement_point" ? issuer.id : null,
+          requestedById: delegator?.id ?? null,
+          justification: pendingBecause,
+          requiredApprovals: Math.max(1, requiredApprovalsFor(risk, null)),
+          expiresAt: new Date(at.getTime() + Math.min(stepUpWindowMs(risk), input.expiresIn * 1000)),
+        },
+      });
+      await appendAudit(tx, { action: "escalation.created", actor, subject: { type: "escalation", id: escalationId }, agentId: agent.id, runId, leaseId: l.id, escalationId, payload: { kind: "lease_request", reason: pendingBecause } });
+    }
+    return l;
+  });
+  const leaseToken = await signLeaseToken(db, lease);
+  return { lease: toLeaseView(lease), leaseToken };
+}

@@ -1,0 +1,96 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import { can, type Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
+import type { Db } from "@/lib/db";
+import { endLeaseTrees } from "@/lib/leases/end";
+import { toLeaseView } from "@/lib/leases/view";
+import { verifyLeaseToken } from "@/lib/tokens/lease-token";
+
+const userActor = (a: Actor): AuditActor => ({ type: "user", id: a.id, label: a.email });
+
+/** Revokes a lease and every descendant in one transaction. After this returns, none of them is allowed anything. */
+export async function revokeLease(db: Db, actor: Actor, id: string, reason: string) {
+  return db.$transaction(async (tx) => {
+    const lease = await tx.lease.findUnique({ where: { id } });
+    if (!lease) throw notFound(`lease ${id}`);
+    if (!can(actor, "leases.revoke.any") && !(can(actor, "leases.revoke.own") && lease.delegatorId === actor.id)) {
+      throw new AppError("forbidden", "You may revoke only the leases you delegated");
+    }
+    const ended = await endLeaseTrees(tx, [id], { status: "revoked", reason, actor: userActor(actor), action: "lease.revoked" });
+    if (!ended.some((l) => l.id === id)) throw conflict(`lease ${id} is already ${lease.status}`);
+    return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })), revoked: ended.map((l) => l.id) };
+  });
+}
+
+/** The run is done: the lease (and any subagent lease under it) ends as completed. */
+export async function completeLease(db: Db, ep: EnforcementPointActor, id: string, leaseToken: string) {
+  const token = await verifyLeaseToken(db, leaseToken);
+  if (!token.ok || token.claims.leaseId !== id) {
+    throw new AppError("forbidden", token.ok ? "leaseToken is not the token of this lease" : `leaseToken: ${token.message}`);
+  }
+  return db.$transaction(async (tx) => {
+    const lease = await tx.lease.findUnique({ where: { id } });
+    if (!lease) throw notFound(`lease ${id}`);
+    const actor: AuditActor = { type: "enforcement_point", id: ep.id, label: ep.name };
+    const ended = await endLeaseTrees(tx, [id], { status: "completed", reason: "run completed", actor, action: "lease.ended" });
+    if (!ended.some((l) => l.id === id)) throw conflict(`lease ${id} is already ${lease.status}`);
+    await tx.run.updateMany({ where: { id: { in: ended.map((l) => l.runId) }, endedAt: null }, data: { endedAt: now() } });
+    return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })) };
+  });
+}
+
+/**
+ * A person decides a lease that waits in `pending_approval`. The person who asked for it cannot
+ * approve it; the state change is conditional, so two people deciding at once settle it exactly once.
+ */
+export async function decideLeaseRequest(db: Db, actor: Actor, id: string, verdict: "approve" | "deny", reason: string) {
+  return db.$transaction(async (tx) => {
+    const lease = await tx.lease.findUnique({ where: { id } });
+    if (!lease) throw notFound(`lease ${id}`);
+    if (lease.delegatorId === actor.id || lease.requestedBy === actor.email) {
+      throw new AppError("self_approval", "You cannot approve a lease you asked for");
+    }
+    const at = now();
+    if (verdict === "approve" && lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${id} expired while it waited`);
+    const { count } = await tx.lease.updateMany({
+      where: { id, status: "pending_approval" },
+      data: verdict === "approve" ? { status: "active", approvedById: actor.id } : { status: "denied", endedAt: at, endedReason: `denied: ${reason}` },
+    });
+    if (count === 0) throw conflict(`lease ${id} is ${lease.status}, not pending approval`);
+    await tx.escalation.updateMany({
+      where: { leaseId: id, kind: "lease_request", status: "pending" },
+      data: { status: verdict === "approve" ? "approved" : "denied", decidedAt: at },
+    });
+    await appendAudit(tx, {
+      action: verdict === "approve" ? "lease.approved" : "lease.denied",
+      actor: userActor(actor),
+      subject: { type: "lease", id },
+      agentId: lease.agentId,
+      runId: lease.runId,
+      leaseId: id,
+      leaseVersion: lease.version,
+      payload: { reason },
+    });
+    return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })) };
+  });
+}
+
+/** Marks leases whose time is up as expired (decisions already refuse them lazily); safe on many instances. */
+export async function expireLeases(db: Db): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const due = await tx.lease.findMany({ where: { status: { in: ["active", "pending_approval"] }, expiresAt: { lte: now() } }, select: { id: true }, take: 500 });
+    if (!due.length) return 0;
+    const at = now();
+    const rows = await tx.$queryRaw<{ id: string; agentId: string; runId: string; version: number }[]>(Prisma.sql`
+      UPDATE "leases" SET "status" = 'expired', "endedAt" = "expiresAt", "endedReason" = 'expired'
+      WHERE "id" = ANY(${due.map((d) => d.id)}::text[]) AND "status" IN ('active', 'pending_approval') AND "expiresAt" <= ${at}
+      RETURNING "id", "agentId", "runId", "version"`);
+    for (const l of rows) {
+      await appendAudit(tx, { action: "lease.ended", actor: { type: "system", label: "expiry sweeper" }, subject: { type: "lease", id: l.id }, agentId: l.agentId, runId: l.runId, leaseId: l.id, leaseVersion: l.version, payload: { status: "expired", reason: "expired" } });
+    }
+    return rows.length;
+  });
+}

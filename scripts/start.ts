@@ -1,0 +1,82 @@
+// npm start: database up → migrations → catalog and demo seed → production build if missing or stale → next start.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { dataSecrets, openDatabase, projectRoot } from "./lib/embedded-db";
+import { migrate } from "./lib/migrate";
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = path.resolve(projectRoot, process.env.LANYARD_DATA_DIR ?? ".data");
+const log = (s: string) => process.stdout.write(`[lanyard] ${s}\n`);
+
+const database = await openDatabase({ dataDir, port: Number(process.env.LANYARD_PG_PORT ?? 54329) });
+log(database.embedded ? `embedded PostgreSQL in ${path.relative(projectRoot, dataDir)}/pg` : "using DATABASE_URL");
+let stopping = false;
+let app: ReturnType<typeof spawn> | undefined;
+const shutdown = async (code = 0) => {
+  if (stopping) return;
+  stopping = true;
+  app?.kill("SIGTERM");
+  await database.stop().catch(() => {});
+  process.exit(code);
+};
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  migrate(database.url);
+  const secrets = dataSecrets(dataDir);
+  const env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.sessionSecret,
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    PORT: String(port),
+  };
+  const seedDemo = process.env.LANYARD_SEED_DEMO ?? (database.embedded ? "1" : "0");
+  const password = process.env.LANYARD_DEMO_PASSWORD ?? "lanyard-demo";
+  const seeded = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/seed.ts")], {
+    cwd: projectRoot,
+    env: { ...env, LANYARD_SEED_DEMO: seedDemo, LANYARD_DEMO_PASSWORD: password },
+    stdio: "inherit",
+  });
+  if (seeded.status !== 0) throw new Error("seeding failed");
+
+  const stamp = sourceStamp();
+  const stampFile = path.join(projectRoot, ".next", "lanyard-source-stamp");
+  if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
+    log("building the console (first start or sources changed)…");
+    const built = spawnSync(process.execPath, [path.join(projectRoot, "node_modules/next/dist/bin/next"), "build"], { cwd: projectRoot, env, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("next build failed");
+    writeFileSync(stampFile, stamp);
+  }
+  app = spawn(process.execPath, [path.join(projectRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(port)], { cwd: projectRoot, env, stdio: "inherit" });
+  app.on("exit", (code) => void shutdown(code ?? 0));
+  log(`console: http://localhost:${port}`);
+  if (seedDemo === "1") log(`demo sign-in: admin@example.com (also approver@, approver2@, auditor@, maya@example.com), password ${process.env.LANYARD_DEMO_PASSWORD ? "from LANYARD_DEMO_PASSWORD" : "lanyard-demo"}`);
+} catch (err) {
+  process.stderr.write(`[lanyard] ${err instanceof Error ? err.message : String(err)}\n`);
+  await shutdown(1);
+}
+
+/** A hash of everything the build reads, so a stale build is rebuilt and a fresh one is reused. */
+function sourceStamp(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      if (name === "generated" || name.startsWith(".")) continue;
+      const p = path.join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else h.update(`${path.relative(projectRoot, p)}:${st.size}:${st.mtimeMs}\n`);
+    }
+  };
+  for (const d of ["app", "components", "lib", "prisma", "public"]) walk(path.join(projectRoot, d));
+  for (const f of ["package-lock.json", "next.config.ts", "postcss.config.mjs", "proxy.ts", "instrumentation.ts", "tsconfig.json"]) {
+    const p = path.join(projectRoot, f);
+    if (existsSync(p)) h.update(`${f}:${readFileSync(p, "utf8")}`);
+  }
+  return h.digest("hex");
+}
