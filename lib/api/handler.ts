@@ -95,6 +95,10 @@ async function authenticate(op: Operation, req: NextRequest): Promise<Caller> {
     }
     return ep;
   }
+  if (authorization !== null) {
+    // Keys open only the enforcement-point routes; a console route never falls back to a cookie here.
+    throw new AppError("unauthenticated", "This route takes a console session, not an Authorization header");
+  }
   const actor = await currentActor();
   if (!actor) throw new AppError("unauthenticated", "Sign in first");
   if (req.method !== "GET" && req.method !== "HEAD") checkOrigin(req);

@@ -1,4 +1,4 @@
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import type { Tx } from "@/lib/db";
 import { newId } from "@/lib/ids";
 
@@ -65,4 +65,18 @@ export function changes<T extends Record<string, unknown>>(before: T, after: Par
     if (JSON.stringify(from) !== JSON.stringify(to)) out[k] = { from, to };
   }
   return out;
+}
+
+const AUDIT_COLUMNS = Prisma.sql`("id", "at", "action", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "agentId", "runId", "leaseId", "escalationId", "decisionId", "leaseVersion", "tokenJti", "tool", "outcome", "payload")`;
+
+/**
+ * The same audit rows as raw SQL, for the decision hot path that commits a decision and its events
+ * in a single statement. Returns `INSERT INTO audit_events (…) VALUES …`.
+ */
+export function auditInsertSql(rows: { id: string; at: Date; event: AuditInput }[]): Prisma.Sql {
+  const values = rows.map(({ id, at, event }) => {
+    const r = auditRow(id, event);
+    return Prisma.sql`(${r.id}, ${at}, ${r.action}, ${r.actorType}, ${r.actorId}, ${r.actorLabel}, ${r.subjectType}, ${r.subjectId}, ${r.agentId}, ${r.runId}, ${r.leaseId}, ${r.escalationId}, ${r.decisionId}, ${r.leaseVersion}::integer, ${r.tokenJti}, ${r.tool}, ${r.outcome}, ${JSON.stringify(r.payload)}::jsonb)`;
+  });
+  return Prisma.sql`INSERT INTO "audit_events" ${AUDIT_COLUMNS} VALUES ${Prisma.join(values)}`;
 }

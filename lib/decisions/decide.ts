@@ -1,25 +1,27 @@
 import { performance } from "node:perf_hooks";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { auditRow, type AuditActor } from "@/lib/audit/append";
+import { auditInsertSql, auditRow, type AuditActor, type AuditInput } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
+import { hasPgCode } from "@/lib/db-errors";
 import { evaluate, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
-import type { DecisionRequest, DecisionResponse, Reason } from "@/lib/decisions/schemas";
+import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
 import { newId } from "@/lib/ids";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
 import { requiredApprovalsFor, stepUpWindowMs } from "@/lib/tools/risk";
 import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 
-/** Thrown inside the transaction when the chain changed under us; the decision is re-evaluated. */
+/** The chain changed between evaluation and commit (spent, revoked, expired, approval used): evaluate again. */
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
 type Chain = { leases: ChainLease[]; agentStatus: string | null };
+type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
-async function loadChain(db: Db | Tx, leaseId: string): Promise<Chain> {
+async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
-    WITH leaf AS (SELECT "id", "ancestorIds" FROM "leases" WHERE "id" = ${leaseId})
+    WITH leaf AS (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId})
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
            (l."id" = ${leaseId}) AS "isLeaf"
@@ -27,46 +29,43 @@ async function loadChain(db: Db | Tx, leaseId: string): Promise<Chain> {
     WHERE l."id" = ${leaseId} OR l."id" = ANY((SELECT "ancestorIds" FROM leaf)::text[])`);
   const leaf = rows.find((r) => r.isLeaf);
   if (!leaf) return { leases: [], agentStatus: null };
-  // Leaf first, then ancestors nearest first.
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ancestors = [...leaf.ancestorIds].reverse().map((id) => byId.get(id));
   if (ancestors.some((a) => !a)) return { leases: [], agentStatus: null };
+  // Leaf first, then its ancestors, nearest first.
   return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus };
 }
 
 /**
- * POST /api/v1/decisions: verify the token in memory, evaluate, then commit the verdict in one short
- * transaction whose writes are conditional (budget, approval), so concurrent calls never overspend.
+ * POST /api/v1/decisions. The token is verified in memory; the lease chain is read and evaluated; the
+ * verdict is committed with writes that re-check everything they rely on (status, expiry, budget,
+ * approval), so a verdict that went stale is evaluated again and concurrent calls never overspend.
  */
 export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionRequest): Promise<DecisionResponse> {
   const started = performance.now();
   const token = await verifyLeaseToken(db, input.leaseToken);
   if (!token.ok) {
-    return record(db, { ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } });
+    return commit(db, { ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } });
   }
   const catalog = await toolCatalog(db);
+  const tool = catalog.get(input.tool);
   for (let attempt = 1; ; attempt++) {
     const chain = await loadChain(db, token.claims.leaseId);
-    const verdict = evaluate({ claims: token.claims, chain: chain.leases, agentStatus: chain.agentStatus, tool: catalog.get(input.tool), request: input, now: now() });
+    const verdict = evaluate({ claims: token.claims, chain: chain.leases, agentStatus: chain.agentStatus, tool, request: input, now: now() });
     try {
-      return await record(db, { ep, input, started, claims: token.claims, chain, verdict, tool: catalog.get(input.tool) });
+      return await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
     } catch (err) {
-      const retry = err instanceof ChainChanged || isRetryableConflict(err);
-      if (!retry) throw err;
+      if (!(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
       if (attempt >= MAX_ATTEMPTS) {
-        // Still racing after several tries: answer deny (fail closed) rather than guess.
-        return record(db, { ep, input, started, claims: token.claims, chain: null, verdict: { outcome: "deny", reasons: [{ code: "lease_exhausted", message: "the lease changed concurrently; retry the call" }] } });
+        // Still racing after several tries: fail closed rather than guess.
+        const reasons = [{ code: "lease_exhausted" as const, message: "the lease changed concurrently; retry the call" }];
+        return commit(db, { ep, input, started, claims: token.claims, chain: null, verdict: { outcome: "deny", reasons } });
       }
     }
   }
 }
 
-function isRetryableConflict(err: unknown): boolean {
-  const code = (err as { code?: string; cause?: { originalCode?: string } })?.cause?.originalCode ?? (err as { code?: string })?.code;
-  return code === "40P01" || code === "40001" || code === "P2034";
-}
-
-type RecordInput = {
+type CommitInput = {
   ep: EnforcementPointActor;
   input: DecisionRequest;
   started: number;
@@ -76,119 +75,124 @@ type RecordInput = {
   tool?: ToolInfo;
 };
 
-async function record(db: Db, r: RecordInput): Promise<DecisionResponse> {
-  return db.$transaction(
-    async (tx) => {
-      const at = now();
-      const leaf = r.chain?.leases[0];
-      const decisionId = newId("dec");
-      let verdict = r.verdict;
-      let escalationId: string | null = null;
-      let budget: { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number }[] = [];
-      const events = [];
+type DecisionRow = {
+  id: string;
+  leaf: ChainLease | undefined;
+  verdict: Verdict;
+  escalationId: string | null;
+  at: Date;
+  latencyMs: number;
+};
 
-      if (verdict.outcome === "allow" && leaf && r.chain) {
-        if (verdict.approvalId && !(await consumeApproval(tx, verdict.approvalId, leaf.id, r.input, at))) {
-          verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${verdict.approvalId} is not valid for this lease, tool and resource (unknown, used, expired or for another call)` }] };
-        } else {
-          budget = await takeBudget(tx, r.chain.leases.map((l) => l.id), at);
-          if (budget.length !== r.chain.leases.length) throw new ChainChanged();
-        }
-      } else if (verdict.outcome === "escalate" && leaf) {
-        escalationId = await openStepUp(tx, r, leaf, at, decisionId);
-      }
-
-      const actor: AuditActor = { type: "enforcement_point", id: r.ep.id, label: r.ep.name };
-      const latencyMs = Math.round((performance.now() - r.started) * 100) / 100;
-      await tx.decision.create({
-        data: {
-          id: decisionId,
-          leaseId: leaf?.id ?? null,
-          runId: leaf?.runId ?? r.claims?.runId ?? null,
-          agentId: leaf?.agentId ?? r.claims?.agentId ?? null,
-          enforcementPointId: r.ep.id,
-          tool: r.input.tool,
-          resource: (r.input.resource ?? Prisma.DbNull) as Prisma.InputJsonValue,
-          context: (r.input.context ?? Prisma.DbNull) as Prisma.InputJsonValue,
-          outcome: verdict.outcome,
-          reasons: verdict.reasons,
-          escalationId,
-          approvalId: verdict.outcome === "allow" ? (verdict.approvalId ?? null) : (r.input.approvalId ?? null),
-          tokenJti: r.claims?.leaseId ?? null,
-          leaseVersion: leaf?.version ?? null,
-          latencyMs,
-          createdAt: at,
-        },
-      });
-      events.push(
-        auditRow(newId("evt"), {
-          action: "decision",
-          actor,
-          subject: { type: "decision", id: decisionId },
-          agentId: leaf?.agentId ?? null,
-          runId: leaf?.runId ?? null,
-          leaseId: leaf?.id ?? null,
-          decisionId,
-          escalationId,
-          leaseVersion: leaf?.version ?? null,
-          tokenJti: r.claims?.leaseId ?? null,
-          tool: r.input.tool,
-          outcome: verdict.outcome,
-          payload: { resource: r.input.resource ?? null, context: r.input.context ?? null, reasons: verdict.reasons, approvalId: r.input.approvalId ?? null, latencyMs },
-        }),
-      );
-      for (const l of budget.filter((b) => b.status === "exhausted")) {
-        events.push(
-          auditRow(newId("evt"), {
-            action: "lease.ended",
-            actor,
-            subject: { type: "lease", id: l.id },
-            agentId: l.agentId,
-            runId: l.runId,
-            leaseId: l.id,
-            leaseVersion: l.version,
-            payload: { status: "exhausted", reason: `all ${l.maxToolCalls} tool calls used` },
-          }),
-        );
-      }
-      await tx.auditEvent.createMany({ data: events });
-
-      const remaining = budget.length
-        ? Math.min(...budget.map((b) => b.maxToolCalls - b.toolCallsUsed))
-        : r.chain?.leases.length
-          ? Math.min(...r.chain.leases.map((l) => Math.max(0, l.maxToolCalls - l.toolCallsUsed)))
-          : 0;
-      const leafStatus = budget[0]?.status ?? leaf?.status;
-      return {
-        decision: verdict.outcome,
-        decisionId,
-        reasons: verdict.reasons as Reason[],
-        escalationId,
-        lease: leaf ? { id: leaf.id, status: leafStatus ?? "active", remainingToolCalls: remaining, expiresAt: leaf.expiresAt.toISOString() } : null,
-      };
-    },
-    { maxWait: 3_000, timeout: 5_000 },
-  );
+function commit(db: Db, c: CommitInput): Promise<DecisionResponse> {
+  const needsTransaction = c.verdict.outcome === "escalate" || (c.verdict.outcome === "allow" && c.verdict.approvalId);
+  return needsTransaction ? commitInTransaction(db, c) : commitInOneStatement(db, c);
 }
 
 /**
- * Takes one unit of budget from every lease of the chain, in one statement, only where the lease is
- * still active, unexpired and under budget; rows are locked in id order so concurrent chains cannot
- * deadlock. The caller compares the count with the chain length.
+ * The common case, allow or deny: budget, decision row and audit events in one SQL statement (one
+ * round trip, atomic). For an allow, lanyard_take_budget raises LYBUD when any lease of the chain
+ * cannot be spent, which aborts the statement, decision and audit rows included.
  */
-async function takeBudget(tx: Tx, ids: string[], at: Date) {
-  return tx.$queryRaw<{ id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number }[]>(Prisma.sql`
-    WITH locked AS (
-      SELECT "id" FROM "leases" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR UPDATE
-    )
-    UPDATE "leases" l SET
-      "toolCallsUsed" = l."toolCallsUsed" + 1,
-      "status" = CASE WHEN l."toolCallsUsed" + 1 >= l."maxToolCalls" THEN 'exhausted' ELSE l."status" END,
-      "endedAt" = CASE WHEN l."toolCallsUsed" + 1 >= l."maxToolCalls" THEN ${at} ELSE l."endedAt" END,
-      "endedReason" = CASE WHEN l."toolCallsUsed" + 1 >= l."maxToolCalls" THEN 'budget exhausted' ELSE l."endedReason" END
-    FROM locked
-    WHERE l."id" = locked."id" AND l."status" = 'active' AND l."expiresAt" > ${at} AND l."toolCallsUsed" < l."maxToolCalls"
-    RETURNING l."id", l."toolCallsUsed", l."maxToolCalls", l."status", l."runId", l."agentId", l."version"`);
+async function commitInOneStatement(db: Db, c: CommitInput): Promise<DecisionResponse> {
+  const at = now();
+  const leaf = c.chain?.leases[0];
+  const row: DecisionRow = { id: newId("dec"), leaf, verdict: c.verdict, escalationId: null, at, latencyMs: elapsed(c.started) };
+  const decisionEvent = auditInsertSql([{ id: newId("evt"), at, event: decisionAudit(c, row) }]);
+  if (c.verdict.outcome === "allow" && c.chain && leaf) {
+    const ids = c.chain.leases.map((l) => l.id);
+    const endedIds = ids.map(() => newId("evt"));
+    const spent = await db.$queryRaw<Spent[]>(Prisma.sql`
+      WITH spent AS (SELECT * FROM lanyard_take_budget(${ids}::text[], ${at})),
+      d AS (${decisionInsertSql(c, row)}),
+      a AS (${decisionEvent}),
+      ended AS (SELECT s.*, row_number() OVER (ORDER BY s."id") AS n FROM spent s WHERE s."status" = 'exhausted'),
+      e AS (
+        INSERT INTO "audit_events" ("id", "at", "action", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "agentId", "runId", "leaseId", "leaseVersion", "payload")
+        SELECT (${endedIds}::text[])[ended.n], ${at}, 'lease.ended', 'enforcement_point', ${c.ep.id}, ${c.ep.name}, 'lease', ended."id", ended."agentId",
+               ended."runId", ended."id", ended."version", jsonb_build_object('status', 'exhausted', 'reason', 'all ' || ended."maxToolCalls" || ' tool calls used')
+        FROM ended
+      )
+      SELECT * FROM spent`);
+    return response(row, c.chain, spent);
+  }
+  await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}) ${decisionEvent}`);
+  return response(row, c.chain, []);
+}
+
+/** Escalations and approval-backed allows: rarer, several steps, one interactive transaction. */
+async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResponse> {
+  return db.$transaction(
+    async (tx) => {
+      const at = now();
+      const leaf = c.chain!.leases[0]!;
+      const row: DecisionRow = { id: newId("dec"), leaf, verdict: c.verdict, escalationId: null, at, latencyMs: 0 };
+      let spent: Spent[] = [];
+      if (c.verdict.outcome === "allow" && c.verdict.approvalId) {
+        if (await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at)) {
+          spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${c.chain!.leases.map((l) => l.id)}::text[], ${at})`);
+        } else {
+          row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool and resource (unknown, already used, expired, or granted for another call)` }] };
+        }
+      } else {
+        row.escalationId = await openStepUp(tx, c, leaf, at, row.id);
+      }
+      row.latencyMs = elapsed(c.started);
+      await tx.$executeRaw(decisionInsertSql(c, row));
+      const events: { id: string; at: Date; event: AuditInput }[] = [{ id: newId("evt"), at, event: decisionAudit(c, row) }];
+      for (const l of spent.filter((s) => s.status === "exhausted")) {
+        events.push({ id: newId("evt"), at, event: { action: "lease.ended", actor: epActor(c.ep), subject: { type: "lease", id: l.id }, agentId: l.agentId, runId: l.runId, leaseId: l.id, leaseVersion: l.version, payload: { status: "exhausted", reason: `all ${l.maxToolCalls} tool calls used` } } });
+      }
+      await tx.$executeRaw(auditInsertSql(events));
+      return response(row, c.chain, spent);
+    },
+    { maxWait: 10_000, timeout: 10_000 },
+  );
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
+const epActor = (ep: EnforcementPointActor): AuditActor => ({ type: "enforcement_point", id: ep.id, label: ep.name });
+
+function decisionInsertSql(c: CommitInput, r: DecisionRow): Prisma.Sql {
+  const approvalId = r.verdict.outcome === "allow" ? (r.verdict.approvalId ?? null) : (c.input.approvalId ?? null);
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  return Prisma.sql`
+    INSERT INTO "decisions" ("id", "leaseId", "runId", "agentId", "enforcementPointId", "tool", "resource", "context", "outcome", "reasons",
+      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt")
+    VALUES (${r.id}, ${r.leaf?.id ?? null}, ${r.leaf?.runId ?? c.claims?.runId ?? null}, ${r.leaf?.agentId ?? c.claims?.agentId ?? null}, ${c.ep.id},
+      ${c.input.tool}, ${json(c.input.resource)}::jsonb, ${json(c.input.context)}::jsonb, ${r.verdict.outcome}, ${JSON.stringify(r.verdict.reasons)}::jsonb,
+      ${r.escalationId}, ${approvalId}, ${c.claims?.leaseId ?? null}, ${r.leaf?.version ?? null}::integer, ${r.latencyMs}::double precision, ${r.at})`;
+}
+
+function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
+  return {
+    action: "decision",
+    actor: epActor(c.ep),
+    subject: { type: "decision", id: r.id },
+    agentId: r.leaf?.agentId ?? c.claims?.agentId ?? null,
+    runId: r.leaf?.runId ?? c.claims?.runId ?? null,
+    leaseId: r.leaf?.id ?? null,
+    decisionId: r.id,
+    escalationId: r.escalationId,
+    leaseVersion: r.leaf?.version ?? null,
+    tokenJti: c.claims?.leaseId ?? null,
+    tool: c.input.tool,
+    outcome: r.verdict.outcome,
+    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs },
+  };
+}
+
+function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): DecisionResponse {
+  const leases = spent.length ? spent : (chain?.leases ?? []);
+  const remaining = leases.length ? Math.min(...leases.map((l) => Math.max(0, l.maxToolCalls - l.toolCallsUsed))) : 0;
+  const leafStatus = spent.find((s) => s.id === r.leaf?.id)?.status ?? r.leaf?.status ?? "active";
+  return {
+    decision: r.verdict.outcome,
+    decisionId: r.id,
+    reasons: r.verdict.reasons,
+    escalationId: r.escalationId,
+    lease: r.leaf ? { id: r.leaf.id, status: leafStatus, remainingToolCalls: remaining, expiresAt: r.leaf.expiresAt.toISOString() } : null,
+  };
 }
 
 /** Consumes a granted step-up approval exactly once, and only for the lease, tool and resource it was granted for. */
@@ -202,25 +206,25 @@ async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, inpu
   return n === 1;
 }
 
-/** Opens (or joins) the pending step-up escalation for this lease, tool and resource. */
-async function openStepUp(tx: Tx, r: RecordInput, leaf: ChainLease, at: Date, decisionId: string): Promise<string> {
-  const resource = r.input.resource ? { type: r.input.resource.type, id: r.input.resource.id } : null;
-  const dedupeKey = `${leaf.id}|${r.input.tool}|${resource ? `${resource.type}:${resource.id}` : "*"}`;
-  const risk = r.tool?.risk ?? "critical";
+/** Opens the pending step-up escalation for this lease, tool and resource, or joins the one already waiting. */
+async function openStepUp(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, decisionId: string): Promise<string> {
+  const resource = c.input.resource ? { type: c.input.resource.type, id: c.input.resource.id } : null;
+  const dedupeKey = `${leaf.id}|${c.input.tool}|${resource ? `${resource.type}:${resource.id}` : "*"}`;
+  const risk = c.tool?.risk ?? "critical";
   const id = newId("esc");
   const inserted = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
     INSERT INTO "escalations" ("id", "kind", "leaseId", "runId", "agentId", "decisionId", "enforcementPointId", "tool", "resource",
       "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
-    VALUES (${id}, 'step_up', ${leaf.id}, ${leaf.runId}, ${leaf.agentId}, ${decisionId}, ${r.ep.id}, ${r.input.tool},
+    VALUES (${id}, 'step_up', ${leaf.id}, ${leaf.runId}, ${leaf.agentId}, ${decisionId}, ${c.ep.id}, ${c.input.tool},
       ${resource === null ? null : JSON.stringify(resource)}::jsonb, ${"step-up required by policy"}, ${dedupeKey}, 'pending',
-      ${requiredApprovalsFor(risk, r.tool?.requiredApprovals)}, ${new Date(Math.min(at.getTime() + stepUpWindowMs(risk), leaf.expiresAt.getTime()))}, ${at})
+      ${requiredApprovalsFor(risk, c.tool?.requiredApprovals)}::integer, ${new Date(Math.min(at.getTime() + stepUpWindowMs(risk), leaf.expiresAt.getTime()))}, ${at})
     ON CONFLICT ("dedupeKey") WHERE "status" = 'pending' DO NOTHING
     RETURNING "id"`);
   if (inserted[0]) {
     await tx.auditEvent.create({
       data: auditRow(newId("evt"), {
         action: "escalation.created",
-        actor: { type: "enforcement_point", id: r.ep.id, label: r.ep.name },
+        actor: epActor(c.ep),
         subject: { type: "escalation", id },
         agentId: leaf.agentId,
         runId: leaf.runId,
@@ -228,7 +232,7 @@ async function openStepUp(tx: Tx, r: RecordInput, leaf: ChainLease, at: Date, de
         escalationId: id,
         decisionId,
         leaseVersion: leaf.version,
-        tool: r.input.tool,
+        tool: c.input.tool,
         payload: { kind: "step_up", resource, risk },
       }),
     });
@@ -238,4 +242,3 @@ async function openStepUp(tx: Tx, r: RecordInput, leaf: ChainLease, at: Date, de
   if (!existing) throw new ChainChanged();
   return existing.id;
 }
-

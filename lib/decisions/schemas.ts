@@ -31,7 +31,7 @@ export const ResourceRef = z.strictObject({
 });
 
 export const DecisionRequest = z.strictObject({
-  leaseToken: z.string().max(8192).describe("the lease token the agent run was given"),
+  leaseToken: z.string().describe("the lease token the agent run was given (anything malformed is answered deny / token_invalid)"),
   tool: ToolName,
   resource: ResourceRef.optional(),
   context: z.object({ environment: Environment.optional() }).catchall(z.unknown()).optional(),

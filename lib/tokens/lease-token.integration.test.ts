@@ -1,0 +1,78 @@
+
+import { generateKeyPair, SignJWT, decodeJwt } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db";
+import { decide } from "@/lib/decisions/decide";
+import { keys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
+import { seedEnforcementPoint, seedLease } from "@/test/factories";
+
+let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>["actor"];
+let token: string;
+let leaseId: string;
+beforeAll(async () => {
+  ep = (await seedEnforcementPoint(db())).actor;
+  const l = await seedLease(db());
+  token = l.leaseToken;
+  leaseId = l.lease.id;
+});
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const claims = () => decodeJwt(token);
+const askWith = async (leaseToken: string) => (await decide(db(), ep, { leaseToken, tool: "repo.read" })).reasons[0]!.code;
+
+describe("lease token verification", () => {
+  it("accepts the genuine token, signed EdDSA with a kid, with the documented claims", async () => {
+    const c = claims();
+    expect(c).toMatchObject({ aud: "lanyard", iss: "lanyard", jti: leaseId });
+    expect(typeof c.agt).toBe("string");
+    expect(c.sub).toMatch(/^run_/);
+    expect(await askWith(token)).toBe("granted");
+  });
+
+  it("refuses forgeries and malformed tokens with token_invalid, never an allow", async () => {
+    const [h, p, s] = token.split(".") as [string, string, string];
+    const header = JSON.parse(Buffer.from(h, "base64url").toString());
+    const { kid } = header;
+    const pub = (await jwks(db())).keys.find((k) => k.kid === kid)!;
+    const hmacKey = new TextEncoder().encode(JSON.stringify(pub));
+    const hs256 = await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid }).sign(hmacKey);
+    const stranger = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const foreign = await new SignJWT(claims()).setProtectedHeader({ alg: "EdDSA", kid: "key_unknown" }).sign(stranger.privateKey);
+    const sameKidWrongKey = await new SignJWT(claims()).setProtectedHeader({ alg: "EdDSA", kid }).sign(stranger.privateKey);
+    const forged: Record<string, string> = {
+      "alg none": `${b64({ alg: "none", kid })}.${p}.`,
+      "HS256 keyed with the public key": hs256,
+      "unknown kid": foreign,
+      "known kid, another key": sameKidWrongKey,
+      "tampered payload": `${h}.${b64({ ...claims(), jti: "lse_someoneelse" })}.${s}`,
+      "tampered signature": `${h}.${p}.${s.slice(0, -4)}AAAA`,
+      "garbage": "not-a-token",
+      "empty": "",
+      "two segments": `${h}.${p}`,
+      "1 MB": "e".repeat(1024 * 1024),
+    };
+    for (const [name, t] of Object.entries(forged)) expect(await askWith(t), name).toBe("token_invalid");
+  });
+
+  it("refuses wrong audience, wrong issuer, a future nbf and an expired token", async () => {
+    const { signer } = await keys(db());
+    const sign = (over: Record<string, unknown>) =>
+      new SignJWT({ ...claims(), ...over }).setProtectedHeader({ alg: "EdDSA", kid: signer.kid }).sign(signer.privateKey);
+    const nowS = Math.floor(Date.now() / 1000);
+    expect(await askWith(await sign({ aud: "someone-else" }))).toBe("token_invalid");
+    expect(await askWith(await sign({ iss: "evil" }))).toBe("token_invalid");
+    expect(await askWith(await sign({ nbf: nowS + 3600 }))).toBe("token_invalid");
+    expect(await askWith(await sign({ exp: nowS - 3600 }))).toBe("token_expired");
+    // Within the 30 s tolerance a slightly skewed clock is accepted.
+    expect(await askWith(await sign({ nbf: nowS + 10 }))).toBe("granted");
+  });
+
+  it("after a rotation, new tokens carry the new kid and old tokens still verify", async () => {
+    const { kid } = await rotateSigningKey(db(), { type: "system", label: "test" });
+    const fresh = await seedLease(db());
+    expect(JSON.parse(Buffer.from(fresh.leaseToken.split(".")[0]!, "base64url").toString()).kid).toBe(kid);
+    expect(await askWith(fresh.leaseToken)).toBe("granted");
+    expect(await askWith(token)).toBe("granted");
+    expect((await jwks(db())).keys.map((k) => k.kid)).toContain(kid);
+  });
+});

@@ -1,0 +1,44 @@
+// npm test: unit and integration tests (Vitest, real PostgreSQL), then e2e (Playwright, Chromium, built app).
+// Ends with one plain line "tests: N passed, N failed" summing every layer.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const out = path.join(root, ".data", "reports");
+mkdirSync(out, { recursive: true });
+const only = process.argv[2]; // "vitest" | "e2e" to run one layer
+
+function run(cmd: string, args: string[]): number {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
+  return r.status ?? 1;
+}
+
+let passed = 0;
+let failed = 0;
+let exit = 0;
+
+if (!only || only === "vitest") {
+  const file = path.join(out, "vitest.json");
+  rmSync(file, { force: true });
+  exit ||= run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + r.numPendingTests;
+  } else failed += 1;
+}
+
+if (!only || only === "e2e") {
+  const file = path.join(out, "playwright.json");
+  rmSync(file, { force: true });
+  exit ||= run(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test"]);
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
+    passed += r.stats.expected + r.stats.flaky;
+    failed += r.stats.unexpected + r.stats.skipped;
+  } else failed += 1;
+}
+
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
+process.exit(exit || (failed > 0 ? 1 : 0));
