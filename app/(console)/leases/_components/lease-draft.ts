@@ -1,0 +1,80 @@
+import type { Grant, LeaseRequest } from "@/lib/leases/schemas";
+import { needsStepUp, riskOf } from "@/lib/tools/risk";
+import type { ToolView } from "@/lib/tools/tools";
+
+/** Where the issuing tab hands the lease token to the lease page, once. */
+export const ISSUED_TOKEN_KEY = (id: string) => `lanyard:lease-token:${id}`;
+
+export type AgentOption = { id: string; name: string; environments: string[]; ceiling: { tools: string[]; maxExpiresIn: number; maxToolCalls: number } };
+export type GrantDraft = { resourceType: string; resourceIds: string; stepUp: boolean };
+
+export type LeaseDraft = {
+  agentId: string;
+  purpose: string;
+  taskRef: string;
+  environment: string;
+  grants: Record<string, GrantDraft>;
+  deny: string[];
+  expiresMinutes: string;
+  maxToolCalls: string;
+  maxDelegationDepth: string;
+};
+
+const ids = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+
+export function toGrant(tool: string, g: GrantDraft): Grant {
+  const list = ids(g.resourceIds);
+  return g.resourceType.trim() || list.length ? { tool, resource: { type: g.resourceType.trim(), ids: list } } : { tool };
+}
+
+/** The request body exactly as the API receives it (the caller validates it with LeaseRequest). */
+export function toRequest(d: LeaseDraft): Record<keyof LeaseRequest, unknown> {
+  const tools = Object.keys(d.grants);
+  return {
+    agentId: d.agentId,
+    runId: undefined,
+    purpose: d.purpose.trim(),
+    taskRef: d.taskRef.trim() || undefined,
+    requestedBy: undefined,
+    environment: d.environment,
+    grants: tools.map((t) => toGrant(t, d.grants[t]!)),
+    deny: d.deny.filter((t) => !tools.includes(t)),
+    requireApproval: tools.filter((t) => d.grants[t]!.stepUp),
+    expiresIn: Math.round(Number(d.expiresMinutes) * 60),
+    maxToolCalls: Number(d.maxToolCalls),
+    maxDelegationDepth: Number(d.maxDelegationDepth),
+  };
+}
+
+export type Preview = {
+  allowed: Grant[];
+  notAllowed: string[];
+  needsApproval: { tool: string; why: string }[];
+  pendingBecause: string | null;
+  overCeiling: string[];
+};
+
+/** What the permission prompt says; mirrors the server's rules (lib/leases/issue.ts, lib/tools/risk.ts) for display only. */
+export function preview(d: LeaseDraft, agent: AgentOption | undefined, catalog: Map<string, ToolView>, isAdmin: boolean): Preview {
+  const tools = Object.keys(d.grants);
+  const needsApproval = tools.flatMap((t) => {
+    const tool = catalog.get(t);
+    if (d.grants[t]!.stepUp) return [{ tool: t, why: "you asked for step-up" }];
+    if (needsStepUp(tool)) return [{ tool: t, why: tool?.alwaysStepUp ? "always needs step-up" : `${tool?.risk ?? "unknown"} risk` }];
+    return [];
+  });
+  const critical = tools.filter((t) => riskOf(catalog.get(t)?.risk) >= riskOf("critical"));
+  const overCeiling: string[] = [];
+  if (agent) {
+    const seconds = Number(d.expiresMinutes) * 60;
+    if (seconds > agent.ceiling.maxExpiresIn) overCeiling.push(`expiry is beyond ${agent.name}'s ceiling of ${Math.floor(agent.ceiling.maxExpiresIn / 60)} min`);
+    if (Number(d.maxToolCalls) > agent.ceiling.maxToolCalls) overCeiling.push(`call budget is beyond ${agent.name}'s ceiling of ${agent.ceiling.maxToolCalls}`);
+  }
+  return {
+    allowed: tools.map((t) => toGrant(t, d.grants[t]!)),
+    notAllowed: d.deny.filter((t) => !tools.includes(t)),
+    needsApproval,
+    pendingBecause: !isAdmin && critical.length ? `it grants critical tools (${critical.join(", ")}), which only an admin may delegate without approval` : null,
+    overCeiling,
+  };
+}

@@ -1,0 +1,121 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import { DenyPicker } from "./deny-picker";
+import { GrantPicker } from "./grant-picker";
+import { ISSUED_TOKEN_KEY, preview, toRequest, type AgentOption, type LeaseDraft } from "./lease-draft";
+import { PermissionPreview } from "./permission-preview";
+import { Button } from "@/components/ui/button";
+import { ErrorAlert } from "@/components/ui/error-alert";
+import { Field, inputClass } from "@/components/ui/field";
+import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
+import { LeaseRequest, type LeaseView } from "@/lib/leases/schemas";
+import type { ToolView } from "@/lib/tools/tools";
+
+function emptyDraft(agent: AgentOption | undefined): LeaseDraft {
+  return { agentId: agent?.id ?? "", purpose: "", taskRef: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };
+}
+
+export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: AgentOption[]; tools: ToolView[]; isAdmin: boolean; initialAgentId?: string }) {
+  const router = useRouter();
+  const [draft, setDraft] = useState<LeaseDraft>(() => emptyDraft(agents.find((a) => a.id === initialAgentId)));
+  const agent = agents.find((a) => a.id === draft.agentId);
+  const catalog = useMemo(() => new Map(tools.map((t) => [t.name, t])), [tools]);
+  const ceilingTools = agent ? tools.filter((t) => agent.ceiling.tools.includes(t.name)) : [];
+  const p = preview(draft, agent, catalog, isAdmin);
+  const update = (patch: Partial<LeaseDraft>) => setDraft((d) => ({ ...d, ...patch }));
+
+  const issue = useMutation({
+    mutationFn: async () => {
+      const body = LeaseRequest.safeParse(toRequest(draft));
+      if (!body.success) throw localIssues(body.error.issues);
+      return apiFetch<{ lease: LeaseView; leaseToken: string }>("/api/v1/leases", { method: "POST", body: body.data });
+    },
+    onSuccess: ({ lease, leaseToken }) => {
+      // The token is never stored server-side in plaintext form for display; hand it to the lease page once.
+      try {
+        sessionStorage.setItem(ISSUED_TOKEN_KEY(lease.id), leaseToken);
+      } catch {
+        /* storage can be disabled; the lease page then simply does not show the token */
+      }
+      router.push(`/leases/${lease.id}?issued=1`);
+    },
+  });
+  const err = issue.error instanceof ApiError ? issue.error : null;
+  const issueFor = (path: string) => err?.issueFor(path);
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
+      <form
+        noValidate
+        aria-label="Issue lease"
+        data-testid="lease-form"
+        className="space-y-5 rounded-lg border border-slate-200 bg-white p-5 shadow-xs"
+        onSubmit={(e) => {
+          e.preventDefault();
+          issue.mutate();
+        }}
+      >
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="Agent" error={issueFor("agentId")}>
+            <select
+              name="agentId"
+              value={draft.agentId}
+              onChange={(e) => setDraft({ ...emptyDraft(agents.find((a) => a.id === e.target.value)), purpose: draft.purpose, taskRef: draft.taskRef })}
+              className={inputClass}
+            >
+              <option value="">Choose an agent…</option>
+              {agents.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Environment" error={issueFor("environment")}>
+            <select name="environment" value={draft.environment} onChange={(e) => update({ environment: e.target.value })} className={inputClass} disabled={!agent}>
+              {!agent && <option value="">Choose an agent first</option>}
+              {agent?.environments.map((env) => (
+                <option key={env} value={env}>
+                  {env}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        {agent && (
+          <p className="rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-600" data-testid="agent-ceiling-summary">
+            Ceiling of <span className="font-mono">{agent.name}</span>: {agent.ceiling.tools.length} tools, at most {Math.floor(agent.ceiling.maxExpiresIn / 60)} min and {agent.ceiling.maxToolCalls} calls per lease.
+          </p>
+        )}
+        <Field label="Purpose" hint="What this run is for, in one sentence. People approving it read this." error={issueFor("purpose")}>
+          <input name="purpose" value={draft.purpose} onChange={(e) => update({ purpose: e.target.value })} maxLength={500} className={inputClass} placeholder="update dependency and open PR" />
+        </Field>
+        <Field label="Task reference" hint="Optional: a ticket or issue link." error={issueFor("taskRef")}>
+          <input name="taskRef" value={draft.taskRef} onChange={(e) => update({ taskRef: e.target.value })} className={inputClass} placeholder="https://tracker.example/T-1042" />
+        </Field>
+        {agent ? <GrantPicker tools={ceilingTools} grants={draft.grants} onChange={(grants) => update({ grants })} error={issueFor("grants")} /> : <p className="text-sm text-slate-600">Choose an agent to see the tools its ceiling allows.</p>}
+        <DenyPicker tools={tools.filter((t) => !draft.grants[t.name])} deny={draft.deny} onChange={(deny) => update({ deny })} />
+        <div className="grid gap-4 sm:grid-cols-3">
+          <Field label="Expires in (minutes)" error={issueFor("expiresIn")}>
+            <input name="expiresMinutes" type="number" inputMode="numeric" min={1} value={draft.expiresMinutes} onChange={(e) => update({ expiresMinutes: e.target.value })} className={inputClass} />
+          </Field>
+          <Field label="Call budget" error={issueFor("maxToolCalls")}>
+            <input name="maxToolCalls" type="number" inputMode="numeric" min={1} value={draft.maxToolCalls} onChange={(e) => update({ maxToolCalls: e.target.value })} className={inputClass} />
+          </Field>
+          <Field label="Subagent depth" hint="0: no subagent leases" error={issueFor("maxDelegationDepth")}>
+            <input name="maxDelegationDepth" type="number" inputMode="numeric" min={0} max={5} value={draft.maxDelegationDepth} onChange={(e) => update({ maxDelegationDepth: e.target.value })} className={inputClass} />
+          </Field>
+        </div>
+        <ErrorAlert error={issue.error} />
+        <Button type="submit" disabled={issue.isPending} data-testid="lease-submit">
+          {issue.isPending ? "Issuing…" : p.pendingBecause ? "Request lease (needs approval)" : "Issue lease"}
+        </Button>
+      </form>
+      <div className="lg:sticky lg:top-6 lg:self-start">
+        <PermissionPreview draft={draft} agent={agent} p={p} />
+      </div>
+    </div>
+  );
+}
