@@ -104,7 +104,7 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: 
           <Field label="Call budget" error={issueFor("maxToolCalls")}>
             <input name="maxToolCalls" type="number" inputMode="numeric" min={1} value={draft.maxToolCalls} onChange={(e) => update({ maxToolCalls: e.target.value })} className={inputClass} />
           </Field>
-          <Field label="Subagent depth" hint="0: no subagent leases" error={issueFor("maxDelegationDepth")}>
+          <Field label="Delegation depth" hint="levels of subagent leases; 0 = none" error={issueFor("maxDelegationDepth")}>
             <input name="maxDelegationDepth" type="number" inputMode="numeric" min={0} max={5} value={draft.maxDelegationDepth} onChange={(e) => update({ maxDelegationDepth: e.target.value })} className={inputClass} />
           </Field>
         </div>
