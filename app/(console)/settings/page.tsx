@@ -1,0 +1,81 @@
+import { EnforcementPointsSection } from "./_components/enforcement-points-section";
+import { PeopleSection } from "./_components/people-section";
+import { SigningKeySection } from "./_components/signing-key-section";
+import { ToolsSection } from "./_components/tools-section";
+import { Card } from "@/components/ui/card";
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { EP_SCOPES } from "@/lib/auth/enforcement-point";
+import { pageAccess } from "@/lib/auth/page-guard";
+import { can } from "@/lib/auth/permissions";
+import { db } from "@/lib/db";
+import { listEnforcementPoints } from "@/lib/enforcement-points/enforcement-points";
+import { listPeople } from "@/lib/people/people";
+import { listTools } from "@/lib/tools/tools";
+
+export const metadata = { title: "Settings" };
+
+const SECTIONS = [
+  { id: "people", label: "People" },
+  { id: "enforcement-points", label: "Enforcement points" },
+  { id: "tools", label: "Tool catalog" },
+  { id: "signing-key", label: "Signing key" },
+];
+
+export default async function SettingsPage() {
+  const access = await pageAccess("people.manage", "/settings");
+  if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
+  const actor = access.actor;
+  const [people, points, tools] = await Promise.all([
+    listPeople(db()),
+    can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
+    listTools(db()),
+  ]);
+
+  return (
+    <div className="max-w-6xl">
+      <PageHeader title="Settings" description="People and roles, enforcement-point keys, the tool catalog and the lease-token signing key." />
+      <nav aria-label="Settings sections" className="mb-6 flex flex-wrap gap-2">
+        {SECTIONS.map((s) => (
+          <a key={s.id} href={`#${s.id}`} className="rounded-full border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-50">
+            {s.label}
+          </a>
+        ))}
+      </nav>
+      <div className="space-y-8">
+        <section id="people" aria-labelledby="people-title" className="scroll-mt-6">
+          <h2 id="people-title" className="mb-3 text-lg font-semibold">
+            People
+          </h2>
+          <PeopleSection people={people} selfId={actor.id} />
+        </section>
+        {points && (
+          <section id="enforcement-points" aria-labelledby="ep-title" className="scroll-mt-6">
+            <h2 id="ep-title" className="mb-3 text-lg font-semibold">
+              Enforcement points
+            </h2>
+            <EnforcementPointsSection points={points} scopes={EP_SCOPES} />
+          </section>
+        )}
+        {can(actor, "tools.manage") && (
+          <section id="tools" aria-labelledby="tools-title" className="scroll-mt-6">
+            <h2 id="tools-title" className="mb-3 text-lg font-semibold">
+              Tool catalog
+            </h2>
+            <ToolsSection tools={tools} />
+          </section>
+        )}
+        {can(actor, "keys.rotate") && (
+          <section id="signing-key" aria-labelledby="key-title" className="scroll-mt-6">
+            <h2 id="key-title" className="mb-3 text-lg font-semibold">
+              Signing key
+            </h2>
+            <Card>
+              <SigningKeySection />
+            </Card>
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}
