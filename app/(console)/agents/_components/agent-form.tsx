@@ -14,6 +14,10 @@ import type { ToolView } from "@/lib/tools/tools";
 type Person = { id: string; name: string; email: string };
 type Props = { mode: "create"; agent?: undefined; people: Person[]; tools: ToolView[] } | { mode: "edit"; agent: AgentView; people: Person[]; tools: ToolView[] };
 
+// An empty owner select fails the id pattern; say what to do instead of naming the pattern.
+const friendly = (issues: { path: PropertyKey[]; message: string }[]) =>
+  issues.map((i) => (i.path[0] === "ownerId" ? { ...i, message: "choose an owner" } : i));
+
 const splitList = (s: string) => [...new Set(s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean))];
 
 export function AgentForm({ mode, agent, people, tools }: Props) {
@@ -33,11 +37,11 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
       const common = { description, ownerId, environments: splitList(environments), ceiling };
       if (mode === "create") {
         const body = AgentCreate.safeParse({ name: name.trim(), ...common });
-        if (!body.success) throw localIssues(body.error.issues);
+        if (!body.success) throw localIssues(friendly(body.error.issues));
         return apiFetch<{ agent: AgentView }>("/api/v1/agents", { method: "POST", body: body.data });
       }
       const body = AgentPatch.safeParse(common);
-      if (!body.success) throw localIssues(body.error.issues);
+      if (!body.success) throw localIssues(friendly(body.error.issues));
       return apiFetch<{ agent: AgentView }>(`/api/v1/agents/${agent.id}`, { method: "PATCH", body: body.data });
     },
     onMutate: () => setSaved(false),
