@@ -2,16 +2,22 @@ import { getServerSession } from "next-auth";
 import { authOptions } from "@/lib/auth/options";
 import { can, type Actor, type Permission } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/api/errors";
-import { db } from "@/lib/db";
+import { db, type Db } from "@/lib/db";
 
 /**
  * The signed-in person, read fresh from the database on every request: a disabled person, or a
  * session minted before their role changed (sessionVersion), is signed out at once.
  */
 export async function currentActor(): Promise<Actor | null> {
-  const session = (await getServerSession(authOptions())) as { uid?: unknown; sv?: unknown } | null;
+  return actorForSession(db(), (await getServerSession(authOptions())) as SessionClaims | null);
+}
+
+export type SessionClaims = { uid?: unknown; sv?: unknown };
+
+/** The person a session names, if they are still active and the session is not older than their last role change or disablement. */
+export async function actorForSession(database: Db, session: SessionClaims | null): Promise<Actor | null> {
   if (!session || typeof session.uid !== "string" || typeof session.sv !== "number") return null;
-  const user = await db().user.findUnique({ where: { id: session.uid } });
+  const user = await database.user.findUnique({ where: { id: session.uid } });
   if (!user || user.status !== "active" || user.sessionVersion !== session.sv) return null;
   return { kind: "user", id: user.id, email: user.email, name: user.name, role: user.role };
 }

@@ -21,12 +21,12 @@ type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: 
 
 async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
-    WITH leaf AS (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId})
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
            (l."id" = ${leaseId}) AS "isLeaf"
     FROM "leases" l JOIN "agents" a ON a."id" = l."agentId"
-    WHERE l."id" = ${leaseId} OR l."id" = ANY((SELECT "ancestorIds" FROM leaf)::text[])`);
+    -- one primary-key probe per lease of the chain (an OR here would scan the table)
+    WHERE l."id" = ANY(ARRAY[${leaseId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId}))`);
   const leaf = rows.find((r) => r.isLeaf);
   if (!leaf) return { leases: [], agentStatus: null };
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -22,7 +22,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
   const child = await db.$transaction(async (tx) => {
     const at = now();
     const chain = await tx.$queryRaw<LeaseRow[]>(Prisma.sql`
-      SELECT * FROM "leases" WHERE "id" = ${parentId} OR "id" = ANY((SELECT "ancestorIds" FROM "leases" WHERE "id" = ${parentId})::text[])
+      SELECT * FROM "leases" WHERE "id" = ANY(ARRAY[${parentId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${parentId}))
       ORDER BY "id" FOR SHARE`);
     const parent = chain.find((l) => l.id === parentId);
     if (!parent) throw notFound(`lease ${parentId}`);
