@@ -23,9 +23,11 @@ if (!only || only === "vitest") {
   rmSync(file, { force: true });
   exit ||= run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
   if (existsSync(file)) {
-    const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
+    const r = JSON.parse(readFileSync(file, "utf8")) as { success: boolean; numTotalTests: number; numPassedTests: number; numFailedTests: number; numPendingTests: number };
     passed += r.numPassedTests;
     failed += r.numFailedTests + r.numPendingTests;
+    // Vitest can exit 0 after an unhandled error (e.g. a config error) having run nothing: that is a failure.
+    if ((!r.success || r.numTotalTests === 0) && r.numFailedTests + r.numPendingTests === 0) failed += 1;
   } else failed += 1;
 }
 
