@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Permission } from "@/lib/auth/permissions";
-import type { EpScope } from "@/lib/auth/enforcement-point";
+import type { EpScope } from "@/lib/auth/scopes";
 
 export type AuthKind = "public" | "session" | "enforcement-point" | "session-or-enforcement-point";
 

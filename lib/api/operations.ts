@@ -15,7 +15,7 @@ import {
   RevokeRequest,
 } from "@/lib/leases/schemas";
 import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
-import { ToolUpsert, ToolView } from "@/lib/tools/tools";
+import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 
 const LeaseOne = z.object({ lease: LeaseView });
 
@@ -27,7 +27,7 @@ export const operations = {
   listLeases: defineOperation({ method: "GET", path: "/api/v1/leases", tag: "leases", summary: "List leases", auth: "session", permission: "leases.read", query: LeaseListQuery, response: z.object({ leases: z.array(LeaseView) }) }),
   getLease: defineOperation({ method: "GET", path: "/api/v1/leases/{id}", tag: "leases", summary: "One lease", auth: "session", permission: "leases.read", params: LeaseParams, response: LeaseOne, errors: [404] }),
   delegateLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/delegate", tag: "leases", summary: "Mint a strictly attenuated lease for a subagent, with the parent's token", auth: "enforcement-point", scope: "leases:delegate", params: LeaseParams, body: DelegateRequest, response: LeaseIssued, responseStatus: 201, errors: [403, 404, 409, 422] }),
-  revokeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/revoke", tag: "leases", summary: "Revoke a lease and every descendant", auth: "session", permission: "leases.read", params: LeaseParams, body: RevokeRequest, response: LeaseOne.extend({ revoked: z.array(z.string()) }), errors: [403, 404, 409] }),
+  revokeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/revoke", tag: "leases", summary: "Revoke a lease and every descendant", auth: "session", permission: "leases.revoke.own", params: LeaseParams, body: RevokeRequest, response: LeaseOne.extend({ revoked: z.array(z.string()) }), errors: [403, 404, 409] }),
   completeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/complete", tag: "leases", summary: "End a lease when its run is done", auth: "enforcement-point", scope: "leases:complete", params: LeaseParams, body: CompleteRequest, response: LeaseOne, errors: [403, 404, 409] }),
   decideLeaseRequest: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/decision", tag: "leases", summary: "Approve or deny a lease waiting in pending_approval", auth: "session", permission: "leases.approve", params: LeaseParams, body: ApproveLeaseRequest, response: LeaseOne, errors: [403, 404, 409] }),
 

@@ -2,8 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { db } from "@/lib/db";
 import { now } from "@/lib/clock";
 
-export const EP_SCOPES = ["decisions:write", "escalations:write", "leases:request", "leases:delegate", "leases:complete"] as const;
-export type EpScope = (typeof EP_SCOPES)[number];
 
 export type EnforcementPointActor = { kind: "enforcement_point"; id: string; name: string; scopes: string[] };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IdOf } from "@/lib/api/common";
-import { EP_SCOPES } from "@/lib/auth/enforcement-point";
+import { EP_SCOPES } from "@/lib/auth/scopes";
 
 export const EnforcementPointCreate = z.strictObject({
   name: z.string().min(1).max(100),

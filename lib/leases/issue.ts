@@ -7,6 +7,7 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
+import { personNeedsApproval } from "@/lib/leases/delegation-rule";
 import type { LeaseRequest } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
@@ -14,16 +15,10 @@ import { requiredApprovalsFor, riskOf, stepUpWindowMs } from "@/lib/tools/risk";
 
 export type Issuer = Actor | EnforcementPointActor;
 
-/**
- * What a person may delegate on their own: admins anything within the ceilings; everyone else
- * anything but critical-risk tools. Beyond that, and for every enforcement-point request, the lease
- * starts `pending_approval` and waits for a person.
- */
+/** Every enforcement-point request waits for a person; a person's own issuance follows personNeedsApproval. */
 function needsApproval(issuer: Issuer, risks: Map<string, string>, grants: LeaseRequest["grants"]): string | null {
   if (issuer.kind === "enforcement_point") return "requested by an enforcement point";
-  if (issuer.role === "admin") return null;
-  const critical = grants.filter((g) => risks.get(g.tool) === "critical").map((g) => g.tool);
-  return critical.length ? `grants critical tools (${[...new Set(critical)].join(", ")}) beyond what ${issuer.email} may delegate` : null;
+  return personNeedsApproval(issuer.role, grants.map((g) => g.tool), (t) => risks.get(t));
 }
 
 export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {

@@ -1,29 +1,9 @@
-import { z } from "zod";
-import { Risk, ToolName } from "@/lib/api/common";
 import { notFound } from "@/lib/api/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
-
-export const ToolView = z.object({
-  name: ToolName,
-  description: z.string(),
-  risk: Risk,
-  readOnly: z.boolean(),
-  alwaysStepUp: z.boolean(),
-  requiredApprovals: z.number().int().nullable(),
-});
-export type ToolView = z.infer<typeof ToolView>;
-export const ToolUpsert = z.strictObject({
-  name: ToolName,
-  description: z.string().max(1000).default(""),
-  risk: Risk,
-  readOnly: z.boolean().default(false),
-  alwaysStepUp: z.boolean().default(false),
-  requiredApprovals: z.number().int().min(1).max(5).nullable().default(null),
-});
-export type ToolUpsert = z.infer<typeof ToolUpsert>;
+import type { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 
 const view = (t: ToolView): ToolView => ({ name: t.name, description: t.description, risk: t.risk, readOnly: t.readOnly, alwaysStepUp: t.alwaysStepUp, requiredApprovals: t.requiredApprovals });
 

@@ -5,7 +5,7 @@ import { ToolsSection } from "./_components/tools-section";
 import { Card } from "@/components/ui/card";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
-import { EP_SCOPES } from "@/lib/auth/enforcement-point";
+import { EP_SCOPES } from "@/lib/auth/scopes";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";

@@ -9,7 +9,7 @@ import { Field, inputClass } from "@/components/ui/field";
 import { formatDuration } from "@/components/ui/time";
 import { AgentCreate, AgentPatch, type AgentView } from "@/lib/agents/schemas";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 type Person = { id: string; name: string; email: string };
 type Props = { mode: "create"; agent?: undefined; people: Person[]; tools: ToolView[] } | { mode: "edit"; agent: AgentView; people: Person[]; tools: ToolView[] };

@@ -1,6 +1,6 @@
 "use client";
 import { RiskBadge } from "@/components/ui/badge";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 /** Checkboxes over the tool catalog; each box is named by its tool, the risk sits beside it. */
 export function ToolPicker({ legend, tools, selected, onChange, error, testId = "tool-picker" }: { legend: string; tools: ToolView[]; selected: Set<string>; onChange: (next: Set<string>) => void; error?: string; testId?: string }) {

@@ -1,6 +1,6 @@
 "use client";
 import { RiskBadge } from "@/components/ui/badge";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 /** Tools named as never allowed: beyond "not granted", they stay forbidden in every subagent lease too. */
 export function DenyPicker({ tools, deny, onChange }: { tools: ToolView[]; deny: string[]; onChange: (next: string[]) => void }) {

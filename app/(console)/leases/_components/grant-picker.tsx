@@ -3,7 +3,7 @@ import type { GrantDraft } from "./lease-draft";
 import { RiskBadge } from "@/components/ui/badge";
 import { inputClass } from "@/components/ui/field";
 import { needsStepUp } from "@/lib/tools/risk";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 /** One row per tool in the agent's ceiling: grant it, optionally narrow it to resources, optionally require step-up. */
 export function GrantPicker({ tools, grants, onChange, error }: { tools: ToolView[]; grants: Record<string, GrantDraft>; onChange: (next: Record<string, GrantDraft>) => void; error?: string }) {

@@ -1,6 +1,7 @@
 import type { Grant, LeaseRequest } from "@/lib/leases/schemas";
-import { needsStepUp, riskOf } from "@/lib/tools/risk";
-import type { ToolView } from "@/lib/tools/tools";
+import { personNeedsApproval } from "@/lib/leases/delegation-rule";
+import { needsStepUp } from "@/lib/tools/risk";
+import type { ToolView } from "@/lib/tools/schemas";
 
 /** Where the issuing tab hands the lease token to the lease page, once. */
 export const ISSUED_TOKEN_KEY = (id: string) => `lanyard:lease-token:${id}`;
@@ -54,7 +55,7 @@ export type Preview = {
   overCeiling: string[];
 };
 
-/** What the permission prompt says; mirrors the server's rules (lib/leases/issue.ts, lib/tools/risk.ts) for display only. */
+/** What the permission prompt says, from the same rules the server applies (lib/leases/delegation-rule.ts, lib/tools/risk.ts). */
 export function preview(d: LeaseDraft, agent: AgentOption | undefined, catalog: Map<string, ToolView>, isAdmin: boolean): Preview {
   const tools = Object.keys(d.grants);
   const needsApproval = tools.flatMap((t) => {
@@ -63,7 +64,6 @@ export function preview(d: LeaseDraft, agent: AgentOption | undefined, catalog: 
     if (needsStepUp(tool)) return [{ tool: t, why: tool?.alwaysStepUp ? "always needs step-up" : `${tool?.risk ?? "unknown"} risk` }];
     return [];
   });
-  const critical = tools.filter((t) => riskOf(catalog.get(t)?.risk) >= riskOf("critical"));
   const overCeiling: string[] = [];
   if (agent) {
     const seconds = Number(d.expiresMinutes) * 60;
@@ -74,7 +74,7 @@ export function preview(d: LeaseDraft, agent: AgentOption | undefined, catalog: 
     allowed: tools.map((t) => toGrant(t, d.grants[t]!)),
     notAllowed: d.deny.filter((t) => !tools.includes(t)),
     needsApproval,
-    pendingBecause: !isAdmin && critical.length ? `it grants critical tools (${critical.join(", ")}), which only an admin may delegate without approval` : null,
+    pendingBecause: personNeedsApproval(isAdmin ? "admin" : "requester", tools, (t) => catalog.get(t)?.risk),
     overCeiling,
   };
 }

@@ -11,7 +11,7 @@ import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { LeaseRequest, type LeaseView } from "@/lib/leases/schemas";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 function emptyDraft(agent: AgentOption | undefined): LeaseDraft {
   return { agentId: agent?.id ?? "", purpose: "", taskRef: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };

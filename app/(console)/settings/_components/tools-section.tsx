@@ -8,7 +8,7 @@ import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
 import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { apiFetch } from "@/lib/api/client";
-import type { ToolView } from "@/lib/tools/tools";
+import type { ToolView } from "@/lib/tools/schemas";
 
 const RISKS = ["low", "medium", "high", "critical"] as const;
 
