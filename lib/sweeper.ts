@@ -1,13 +1,32 @@
 import { db } from "@/lib/db";
+import { expireEscalations } from "@/lib/escalations/expire";
 import { expireLeases } from "@/lib/leases/lifecycle";
+import { deliverDue } from "@/lib/webhooks/deliver";
 
-const EVERY_MS = 5_000;
-let timer: NodeJS.Timeout | undefined;
+let timers: NodeJS.Timeout[] = [];
 
+function every(ms: number, name: string, job: () => Promise<unknown>) {
+  let running = false;
+  const t = setInterval(() => {
+    if (running) return;
+    running = true;
+    job()
+      .catch((err) => console.error(`[lanyard] ${name}:`, err instanceof Error ? err.message : err))
+      .finally(() => (running = false));
+  }, ms);
+  t.unref();
+  timers.push(t);
+}
+
+/** Background work of each instance; every job is safe to run on many instances at once. */
 export function startSweeper(): void {
-  if (timer) return;
-  timer = setInterval(() => {
-    expireLeases(db()).catch((err) => console.error("[lanyard] sweeper:", err instanceof Error ? err.message : err));
-  }, EVERY_MS);
-  timer.unref();
+  if (timers.length) return;
+  every(5_000, "lease expiry", () => expireLeases(db()));
+  every(2_000, "escalation expiry", () => expireEscalations(db()));
+  every(1_000, "webhook delivery", () => deliverDue(db()));
+}
+
+export function stopSweeper(): void {
+  for (const t of timers) clearInterval(t);
+  timers = [];
 }

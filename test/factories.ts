@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@/lib/db";
 import { hashPassword } from "@/lib/auth/password";
-import { generateKey, type EnforcementPointActor, type EpScope, EP_SCOPES } from "@/lib/auth/enforcement-point";
+import { generateKey, type EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import { EP_SCOPES, type EpScope } from "@/lib/auth/scopes";
 import type { Actor } from "@/lib/auth/permissions";
 import { newId } from "@/lib/ids";
 import { issueLease } from "@/lib/leases/issue";

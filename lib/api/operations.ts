@@ -14,6 +14,8 @@ import {
   LeaseView,
   RevokeRequest,
 } from "@/lib/leases/schemas";
+import { EscalationCreate, EscalationListQuery, EscalationParams, EscalationView, VoteRequest, WaitQuery } from "@/lib/escalations/schemas";
+import { WebhookCreate, WebhookParams, WebhookView } from "@/lib/webhooks/schemas";
 import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
 import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 
@@ -29,7 +31,7 @@ export const operations = {
   delegateLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/delegate", tag: "leases", summary: "Mint a strictly attenuated lease for a subagent, with the parent's token", auth: "enforcement-point", scope: "leases:delegate", params: LeaseParams, body: DelegateRequest, response: LeaseIssued, responseStatus: 201, errors: [403, 404, 409, 422] }),
   revokeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/revoke", tag: "leases", summary: "Revoke a lease and every descendant", auth: "session", permission: "leases.revoke.own", params: LeaseParams, body: RevokeRequest, response: LeaseOne.extend({ revoked: z.array(z.string()) }), errors: [403, 404, 409] }),
   completeLease: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/complete", tag: "leases", summary: "End a lease when its run is done", auth: "enforcement-point", scope: "leases:complete", params: LeaseParams, body: CompleteRequest, response: LeaseOne, errors: [403, 404, 409] }),
-  decideLeaseRequest: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/decision", tag: "leases", summary: "Approve or deny a lease waiting in pending_approval", auth: "session", permission: "leases.approve", params: LeaseParams, body: ApproveLeaseRequest, response: LeaseOne, errors: [403, 404, 409] }),
+  decideLeaseRequest: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/decision", tag: "leases", summary: "Approve or deny a lease waiting in pending_approval (a vote on its lease_request escalation)", auth: "session", permission: "approvals.decide", params: LeaseParams, body: ApproveLeaseRequest, response: LeaseOne.extend({ escalation: EscalationView }), errors: [400, 403, 404, 409] }),
 
   listAgents: defineOperation({ method: "GET", path: "/api/v1/agents", tag: "agents", summary: "The agent inventory", auth: "session", permission: "agents.read", query: AgentListQuery, response: z.object({ agents: z.array(AgentView) }) }),
   createAgent: defineOperation({ method: "POST", path: "/api/v1/agents", tag: "agents", summary: "Register an agent", auth: "session", permission: "agents.manage", body: AgentCreate, response: z.object({ agent: AgentView }), responseStatus: 201, errors: [400, 403, 409, 422] }),
@@ -46,6 +48,15 @@ export const operations = {
   listEnforcementPoints: defineOperation({ method: "GET", path: "/api/v1/enforcement-points", tag: "enforcement-points", summary: "Enforcement-point keys", auth: "session", permission: "enforcement-points.manage", response: z.object({ enforcementPoints: z.array(EnforcementPointView) }) }),
   createEnforcementPoint: defineOperation({ method: "POST", path: "/api/v1/enforcement-points", tag: "enforcement-points", summary: "Make a key (the plaintext is in this response only)", auth: "session", permission: "enforcement-points.manage", body: EnforcementPointCreate, response: z.object({ enforcementPoint: EnforcementPointView, key: z.string() }), responseStatus: 201, errors: [400, 403] }),
   revokeEnforcementPoint: defineOperation({ method: "DELETE", path: "/api/v1/enforcement-points/{id}", tag: "enforcement-points", summary: "Revoke a key", auth: "session", permission: "enforcement-points.manage", params: EnforcementPointParams, response: z.object({ enforcementPoint: EnforcementPointView }), errors: [403, 404, 409] }),
+
+  createEscalation: defineOperation({ method: "POST", path: "/api/v1/escalations", tag: "escalations", summary: "Ask people: step-up for one call, or more permission for the lease", auth: "enforcement-point", scope: "escalations:write", body: EscalationCreate, response: z.object({ escalation: EscalationView }), responseStatus: 201, errors: [400, 401, 403, 404, 409, 422] }),
+  getEscalation: defineOperation({ method: "GET", path: "/api/v1/escalations/{id}", tag: "escalations", summary: "One escalation; with waitSeconds, a long-poll that returns as soon as its status changes", auth: "session-or-enforcement-point", permission: "approvals.read", scope: "escalations:write", params: EscalationParams, query: WaitQuery, response: z.object({ escalation: EscalationView }), errors: [401, 403, 404, 503] }),
+  listEscalations: defineOperation({ method: "GET", path: "/api/v1/escalations", tag: "escalations", summary: "The approval queue and its history", auth: "session", permission: "approvals.read", query: EscalationListQuery, response: z.object({ escalations: z.array(z.unknown()) }) }),
+  voteEscalation: defineOperation({ method: "POST", path: "/api/v1/escalations/{id}/votes", tag: "escalations", summary: "Approve or deny (one vote per person; never your own lease)", auth: "session", permission: "approvals.decide", params: EscalationParams, body: VoteRequest, response: z.object({ escalation: EscalationView }), errors: [400, 403, 404, 409] }),
+
+  listWebhooks: defineOperation({ method: "GET", path: "/api/v1/webhooks", tag: "webhooks", summary: "Webhook endpoints and their recent deliveries", auth: "session", permission: "webhooks.manage", response: z.object({ webhooks: z.array(WebhookView) }) }),
+  createWebhook: defineOperation({ method: "POST", path: "/api/v1/webhooks", tag: "webhooks", summary: "Add a webhook (its signing secret is in this response only)", auth: "session", permission: "webhooks.manage", body: WebhookCreate, response: z.object({ webhook: WebhookView, secret: z.string() }), responseStatus: 201, errors: [400, 403] }),
+  deleteWebhook: defineOperation({ method: "DELETE", path: "/api/v1/webhooks/{id}", tag: "webhooks", summary: "Remove a webhook", auth: "session", permission: "webhooks.manage", params: WebhookParams, response: z.object({ deleted: z.string() }), errors: [403, 404] }),
 
   rotateSigningKey: defineOperation({ method: "POST", path: "/api/v1/signing-keys/rotate", tag: "keys", summary: "Rotate the lease-token signing key (old tokens stay verifiable)", auth: "session", permission: "keys.rotate", response: z.object({ kid: z.string() }), errors: [403] }),
 };

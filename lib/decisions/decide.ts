@@ -1,15 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { auditInsertSql, auditRow, type AuditActor, type AuditInput } from "@/lib/audit/append";
+import { auditInsertSql, type AuditActor, type AuditInput } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
 import { hasPgCode } from "@/lib/db-errors";
 import { evaluate, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
+import { EscalationRace, openEscalation } from "@/lib/escalations/open";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
 import { newId } from "@/lib/ids";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
-import { requiredApprovalsFor, stepUpWindowMs } from "@/lib/tools/risk";
 import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 
 /** The chain changed between evaluation and commit (spent, revoked, expired, approval used): evaluate again. */
@@ -206,39 +206,25 @@ async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, inpu
   return n === 1;
 }
 
-/** Opens the pending step-up escalation for this lease, tool and resource, or joins the one already waiting. */
+/** Opens the pending step-up escalation for this call, or joins the one already waiting. */
 async function openStepUp(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, decisionId: string): Promise<string> {
-  const resource = c.input.resource ? { type: c.input.resource.type, id: c.input.resource.id } : null;
-  const dedupeKey = `${leaf.id}|${c.input.tool}|${resource ? `${resource.type}:${resource.id}` : "*"}`;
-  const risk = c.tool?.risk ?? "critical";
-  const id = newId("esc");
-  const inserted = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
-    INSERT INTO "escalations" ("id", "kind", "leaseId", "runId", "agentId", "decisionId", "enforcementPointId", "tool", "resource",
-      "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
-    VALUES (${id}, 'step_up', ${leaf.id}, ${leaf.runId}, ${leaf.agentId}, ${decisionId}, ${c.ep.id}, ${c.input.tool},
-      ${resource === null ? null : JSON.stringify(resource)}::jsonb, ${"step-up required by policy"}, ${dedupeKey}, 'pending',
-      ${requiredApprovalsFor(risk, c.tool?.requiredApprovals)}::integer, ${new Date(Math.min(at.getTime() + stepUpWindowMs(risk), leaf.expiresAt.getTime()))}, ${at})
-    ON CONFLICT ("dedupeKey") WHERE "status" = 'pending' DO NOTHING
-    RETURNING "id"`);
-  if (inserted[0]) {
-    await tx.auditEvent.create({
-      data: auditRow(newId("evt"), {
-        action: "escalation.created",
-        actor: epActor(c.ep),
-        subject: { type: "escalation", id },
-        agentId: leaf.agentId,
-        runId: leaf.runId,
-        leaseId: leaf.id,
-        escalationId: id,
-        decisionId,
-        leaseVersion: leaf.version,
-        tool: c.input.tool,
-        payload: { kind: "step_up", resource, risk },
-      }),
+  try {
+    const { id } = await openEscalation(tx, {
+      kind: "step_up",
+      lease: leaf,
+      tool: c.input.tool,
+      resource: c.input.resource ? { type: c.input.resource.type, id: c.input.resource.id } : null,
+      justification: "step-up required by policy",
+      risk: c.tool?.risk ?? "critical",
+      requiredApprovals: c.tool?.requiredApprovals ?? null,
+      decisionId,
+      enforcementPointId: c.ep.id,
+      actor: epActor(c.ep),
+      at,
     });
     return id;
+  } catch (err) {
+    if (err instanceof EscalationRace) throw new ChainChanged();
+    throw err;
   }
-  const existing = await tx.escalation.findFirst({ where: { dedupeKey, status: "pending" }, select: { id: true } });
-  if (!existing) throw new ChainChanged();
-  return existing.id;
 }

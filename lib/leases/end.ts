@@ -23,6 +23,8 @@ export async function endLeaseTrees(
       AND "status" IN ('active', 'pending_approval')
     RETURNING "id", "agentId", "runId", "version", "parentLeaseId"`);
   if (rows.length === 0) return rows;
+  // Questions about leases that no longer exist are moot: cancel them so no one approves into the void.
+  await tx.escalation.updateMany({ where: { leaseId: { in: rows.map((r) => r.id) }, status: "pending" }, data: { status: "cancelled", decidedAt: at } });
   await tx.auditEvent.createMany({
     data: rows.map((l) =>
       auditRow(newId("evt"), {

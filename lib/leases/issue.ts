@@ -11,7 +11,8 @@ import { personNeedsApproval } from "@/lib/leases/delegation-rule";
 import type { LeaseRequest } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
-import { requiredApprovalsFor, riskOf, stepUpWindowMs } from "@/lib/tools/risk";
+import { riskOf } from "@/lib/tools/risk";
+import { openEscalation } from "@/lib/escalations/open";
 
 export type Issuer = Actor | EnforcementPointActor;
 
@@ -95,22 +96,18 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     if (pendingBecause) {
       // The request waits in the approval queue as an escalation of its own kind.
       const risk = input.grants.reduce((worst, g) => (riskOf(risks.get(g.tool)) > riskOf(worst) ? (risks.get(g.tool) ?? worst) : worst), "low");
-      const escalationId = newId("esc");
-      await tx.escalation.create({
-        data: {
-          id: escalationId,
-          kind: "lease_request",
-          leaseId: l.id,
-          runId,
-          agentId: agent.id,
-          enforcementPointId: issuer.kind === "enforcement_point" ? issuer.id : null,
-          requestedById: delegator?.id ?? null,
-          justification: pendingBecause,
-          requiredApprovals: Math.max(1, requiredApprovalsFor(risk, null)),
-          expiresAt: new Date(at.getTime() + Math.min(stepUpWindowMs(risk), input.expiresIn * 1000)),
-        },
+      await openEscalation(tx, {
+        kind: "lease_request",
+        lease: l,
+        tool: null,
+        resource: null,
+        justification: `${input.purpose} — ${pendingBecause}`,
+        risk,
+        enforcementPointId: issuer.kind === "enforcement_point" ? issuer.id : null,
+        requestedById: delegator?.id ?? null,
+        actor,
+        at,
       });
-      await appendAudit(tx, { action: "escalation.created", actor, subject: { type: "escalation", id: escalationId }, agentId: agent.id, runId, leaseId: l.id, escalationId, payload: { kind: "lease_request", reason: pendingBecause } });
     }
     return l;
   });

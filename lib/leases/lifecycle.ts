@@ -6,6 +6,7 @@ import { can, type Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { endLeaseTrees } from "@/lib/leases/end";
+import { castVote } from "@/lib/escalations/vote";
 import { toLeaseView } from "@/lib/leases/view";
 import { verifyLeaseToken } from "@/lib/tokens/lease-token";
 
@@ -43,39 +44,18 @@ export async function completeLease(db: Db, ep: EnforcementPointActor, id: strin
 }
 
 /**
- * A person decides a lease that waits in `pending_approval`. The person who asked for it cannot
- * approve it; the state change is conditional, so two people deciding at once settle it exactly once.
+ * A person decides a lease waiting in `pending_approval`: a vote on its lease_request escalation, so the
+ * lease page, the approval queue and the API follow the same rules (no self-approval, one vote each,
+ * two approvers for critical grants, settled exactly once).
  */
 export async function decideLeaseRequest(db: Db, actor: Actor, id: string, verdict: "approve" | "deny", reason: string) {
-  return db.$transaction(async (tx) => {
-    const lease = await tx.lease.findUnique({ where: { id } });
-    if (!lease) throw notFound(`lease ${id}`);
-    if (lease.delegatorId === actor.id || lease.requestedBy === actor.email) {
-      throw new AppError("self_approval", "You cannot approve a lease you asked for");
-    }
-    const at = now();
-    if (verdict === "approve" && lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${id} expired while it waited`);
-    const { count } = await tx.lease.updateMany({
-      where: { id, status: "pending_approval" },
-      data: verdict === "approve" ? { status: "active", approvedById: actor.id } : { status: "denied", endedAt: at, endedReason: `denied: ${reason}` },
-    });
-    if (count === 0) throw conflict(`lease ${id} is ${lease.status}, not pending approval`);
-    await tx.escalation.updateMany({
-      where: { leaseId: id, kind: "lease_request", status: "pending" },
-      data: { status: verdict === "approve" ? "approved" : "denied", decidedAt: at },
-    });
-    await appendAudit(tx, {
-      action: verdict === "approve" ? "lease.approved" : "lease.denied",
-      actor: userActor(actor),
-      subject: { type: "lease", id },
-      agentId: lease.agentId,
-      runId: lease.runId,
-      leaseId: id,
-      leaseVersion: lease.version,
-      payload: { reason },
-    });
-    return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })) };
-  });
+  const e = await db.escalation.findFirst({ where: { leaseId: id, kind: "lease_request" }, orderBy: { createdAt: "desc" }, select: { id: true } });
+  if (!e) {
+    if (!(await db.lease.findUnique({ where: { id }, select: { id: true } }))) throw notFound(`lease ${id}`);
+    throw conflict(`lease ${id} was not requested for approval`);
+  }
+  const escalation = await castVote(db, actor, e.id, verdict, reason);
+  return { lease: toLeaseView(await db.lease.findUniqueOrThrow({ where: { id } })), escalation };
 }
 
 /** Marks leases whose time is up as expired (decisions already refuse them lazily); safe on many instances. */

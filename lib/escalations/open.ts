@@ -1,0 +1,66 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import type { Tx } from "@/lib/db";
+import { publish } from "@/lib/events/bus";
+import { newId } from "@/lib/ids";
+import { requiredApprovalsFor, stepUpWindowMs } from "@/lib/tools/risk";
+import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
+
+export type OpenEscalation = {
+  kind: "step_up" | "more_permission" | "lease_request";
+  lease: { id: string; runId: string; agentId: string; version: number; expiresAt: Date };
+  tool: string | null;
+  resource: { type: string; id: string } | null;
+  justification: string;
+  /** the riskiest tool involved: sets the approvers needed and the approval window */
+  risk: string;
+  requiredApprovals?: number | null;
+  decisionId?: string | null;
+  enforcementPointId?: string | null;
+  requestedById?: string | null;
+  actor: AuditActor;
+  at: Date;
+};
+
+/**
+ * The one way an escalation is opened. A question already waiting (same kind, lease, tool and
+ * resource) is joined rather than asked twice; a new one is audited, announced to every instance on
+ * commit, and queued for the webhooks, all in the caller's transaction.
+ */
+export async function openEscalation(tx: Tx, o: OpenEscalation): Promise<{ id: string; created: boolean }> {
+  const dedupeKey = `${o.kind}|${o.lease.id}|${o.tool ?? "*"}|${o.resource ? `${o.resource.type}:${o.resource.id}` : "*"}`;
+  const id = newId("esc");
+  const expiresAt = new Date(Math.min(o.at.getTime() + stepUpWindowMs(o.risk), o.lease.expiresAt.getTime()));
+  const inserted = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
+    INSERT INTO "escalations" ("id", "kind", "leaseId", "runId", "agentId", "decisionId", "enforcementPointId", "requestedById", "tool",
+      "resource", "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
+    VALUES (${id}, ${o.kind}, ${o.lease.id}, ${o.lease.runId}, ${o.lease.agentId}, ${o.decisionId ?? null}, ${o.enforcementPointId ?? null},
+      ${o.requestedById ?? null}, ${o.tool}, ${o.resource === null ? null : JSON.stringify(o.resource)}::jsonb, ${o.justification}, ${dedupeKey},
+      'pending', ${requiredApprovalsFor(o.risk, o.requiredApprovals)}::integer, ${expiresAt}, ${o.at})
+    ON CONFLICT ("dedupeKey") WHERE "status" = 'pending' DO NOTHING
+    RETURNING "id"`);
+  if (!inserted[0]) {
+    const existing = await tx.escalation.findFirst({ where: { dedupeKey, status: "pending" }, select: { id: true } });
+    if (!existing) throw new EscalationRace();
+    return { id: existing.id, created: false };
+  }
+  await appendAudit(tx, {
+    action: "escalation.created",
+    actor: o.actor,
+    subject: { type: "escalation", id },
+    agentId: o.lease.agentId,
+    runId: o.lease.runId,
+    leaseId: o.lease.id,
+    escalationId: id,
+    decisionId: o.decisionId ?? null,
+    leaseVersion: o.lease.version,
+    tool: o.tool,
+    payload: { kind: o.kind, resource: o.resource, risk: o.risk, justification: o.justification, expiresAt: expiresAt.toISOString() },
+  });
+  await publish(tx, { type: "escalation.created", escalationId: id, leaseId: o.lease.id, runId: o.lease.runId, status: "pending" });
+  await enqueueWebhookEvent(tx, "escalation.created", { escalationId: id, kind: o.kind, leaseId: o.lease.id, runId: o.lease.runId, agentId: o.lease.agentId, tool: o.tool, resource: o.resource, risk: o.risk, status: "pending", expiresAt: expiresAt.toISOString() });
+  return { id, created: true };
+}
+
+/** The waiting escalation was decided between our insert and our lookup: the caller retries. */
+export class EscalationRace extends Error {}

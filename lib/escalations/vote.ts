@@ -1,0 +1,122 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import type { Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
+import type { Db, Tx } from "@/lib/db";
+import { hasPgCode } from "@/lib/db-errors";
+import { publish } from "@/lib/events/bus";
+import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
+import { newId } from "@/lib/ids";
+import type { Grant } from "@/lib/leases/schemas";
+import { toolCatalog } from "@/lib/tools/catalog";
+import { APPROVAL_TTL_MS, riskOf } from "@/lib/tools/risk";
+import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
+
+type EscalationRow = Prisma.EscalationGetPayload<{ include: { lease: true } }>;
+
+/**
+ * One person's vote on an escalation. The escalation row is locked for the vote, so concurrent votes
+ * are counted one after another and the escalation settles exactly once; every state change is a
+ * conditional update on `status = 'pending'`. Rules: the person who delegated (or requested) the lease
+ * may not approve it; one vote per person; a reason is required to deny and to approve a critical call;
+ * one deny settles it as denied; enough distinct approvals settle it as approved.
+ */
+export async function castVote(db: Db, actor: Actor, id: string, verdict: "approve" | "deny", reason: string) {
+  let result;
+  try {
+    result = await db.$transaction(async (tx) => {
+      const at = now();
+      const [locked] = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT "id" FROM "escalations" WHERE "id" = ${id} FOR UPDATE`);
+      if (!locked) throw notFound(`escalation ${id}`);
+      const e = await tx.escalation.findUniqueOrThrow({ where: { id }, include: { lease: true } });
+      if (verdict === "approve" && (e.lease.delegatorId === actor.id || e.lease.requestedBy === actor.email)) {
+        throw new AppError("self_approval", "You delegated or requested this lease: someone else must approve its escalations");
+      }
+      if (e.status !== "pending") throw conflict(`escalation ${id} is already ${e.status}`);
+      if (e.expiresAt.getTime() <= at.getTime()) {
+        // Settle it as expired (committed), then answer 409 outside the transaction.
+        await settle(tx, e, "expired", at, { type: "system", label: "approval window" });
+        return { expiredAt: e.expiresAt };
+      }
+      const risk = await riskOfEscalation(db, e);
+      if (!reason && (verdict === "deny" || riskOf(risk) >= riskOf("critical"))) {
+        throw new AppError("invalid_request", verdict === "deny" ? "reason: required to deny" : "reason: required to approve a critical-risk request", [{ path: ["reason"], message: "Required" }]);
+      }
+      await tx.vote.create({ data: { id: newId("vot"), escalationId: id, voterId: actor.id, verdict, reason } });
+      const who: AuditActor = { type: "user", id: actor.id, label: actor.email };
+      await appendAudit(tx, { action: "escalation.voted", actor: who, subject: { type: "escalation", id }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, escalationId: id, leaseVersion: e.lease.version, tool: e.tool, outcome: verdict, payload: { verdict, reason } });
+      const approvals = await tx.vote.count({ where: { escalationId: id, verdict: "approve" } });
+      if (verdict === "deny") await settle(tx, e, "denied", at, who, reason);
+      else if (approvals >= e.requiredApprovals) await settle(tx, e, "approved", at, who, reason);
+      else await publish(tx, { type: "escalation.voted", escalationId: id, leaseId: e.leaseId, runId: e.runId, status: "pending" });
+      return toEscalationView(await tx.escalation.findUniqueOrThrow({ where: { id }, include: escalationInclude }));
+    });
+  } catch (err) {
+    if (hasPgCode(err, "P2002", "23505")) throw conflict("You have already voted on this escalation");
+    throw err;
+  }
+  if ("expiredAt" in result) throw conflict(`escalation ${id} expired at ${result.expiredAt.toISOString()}`);
+  return result;
+}
+
+async function riskOfEscalation(db: Db, e: EscalationRow): Promise<string> {
+  const catalog = await toolCatalog(db);
+  if (e.tool) return catalog.get(e.tool)?.risk ?? "critical";
+  const tools = (e.lease.grants as Grant[]).map((g) => catalog.get(g.tool)?.risk ?? "critical");
+  return tools.reduce((worst, r) => (riskOf(r) > riskOf(worst) ? r : worst), "low");
+}
+
+/** Settles a pending escalation and applies what it means for the lease, once, in the caller's transaction. */
+export async function settle(tx: Tx, e: EscalationRow, status: "approved" | "denied" | "expired", at: Date, actor: AuditActor, reason = "") {
+  const approval = status === "approved" && e.kind === "step_up" ? { approvalId: newId("apr"), approvalExpiresAt: new Date(at.getTime() + APPROVAL_TTL_MS) } : {};
+  const { count } = await tx.escalation.updateMany({ where: { id: e.id, status: "pending" }, data: { status, decidedAt: at, ...approval } });
+  if (count === 0) throw conflict(`escalation ${e.id} was decided concurrently`);
+  await applyEffect(tx, e, status, at, actor, reason);
+  await appendAudit(tx, {
+    action: "escalation.decided",
+    actor,
+    subject: { type: "escalation", id: e.id },
+    agentId: e.agentId,
+    runId: e.runId,
+    leaseId: e.leaseId,
+    escalationId: e.id,
+    leaseVersion: e.lease.version,
+    tool: e.tool,
+    outcome: status,
+    payload: { kind: e.kind, status, reason, approvalId: approval.approvalId ?? null },
+  });
+  await publish(tx, { type: "escalation.decided", escalationId: e.id, leaseId: e.leaseId, runId: e.runId, status });
+  await enqueueWebhookEvent(tx, "escalation.decided", { escalationId: e.id, kind: e.kind, leaseId: e.leaseId, runId: e.runId, agentId: e.agentId, tool: e.tool, status, decidedBy: actor.label ?? null });
+}
+
+async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, actor: AuditActor, reason: string) {
+  if (e.kind === "lease_request") {
+    if (status === "approved" && e.lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${e.leaseId} expired while it waited`);
+    const approvedById = actor.type === "user" ? actor.id : null;
+    const { count } = await tx.lease.updateMany({
+      where: { id: e.leaseId, status: "pending_approval" },
+      data: status === "approved" ? { status: "active", approvedById } : { status: "denied", endedAt: at, endedReason: status === "expired" ? "request expired unanswered" : `denied: ${reason}` },
+    });
+    if (count === 0) {
+      if (status === "approved") throw conflict(`lease ${e.leaseId} is no longer pending approval`);
+      return; // already ended some other way: nothing left to deny
+    }
+    await appendAudit(tx, { action: status === "approved" ? "lease.approved" : "lease.denied", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version, escalationId: e.id, payload: { reason, via: "escalation" } });
+    return;
+  }
+  if (e.kind === "more_permission" && status === "approved" && e.tool) {
+    const agent = await tx.agent.findUniqueOrThrow({ where: { id: e.agentId } });
+    if (!agent.ceilingTools.includes(e.tool)) throw conflict(`${e.tool} is no longer within ${agent.name}'s ceiling`);
+    const resource = e.resource as { type: string; id: string } | null;
+    const grant: Grant = resource ? { tool: e.tool, resource: { type: resource.type, ids: [resource.id] } } : { tool: e.tool };
+    const grants = [...(e.lease.grants as Grant[]), grant];
+    // Only a live lease grows, and only from the version the request was made against.
+    const { count } = await tx.lease.updateMany({
+      where: { id: e.leaseId, status: "active", version: e.lease.version },
+      data: { grants: grants as Prisma.InputJsonValue, version: { increment: 1 } },
+    });
+    if (count === 0) throw conflict(`lease ${e.leaseId} changed or ended; ask again`);
+    await appendAudit(tx, { action: "lease.grant_added", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version + 1, escalationId: e.id, tool: e.tool, payload: { grant } });
+  }
+}
