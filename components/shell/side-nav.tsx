@@ -18,7 +18,12 @@ export function SideNav({ actor }: { actor: { name: string; email: string; role:
   return (
     <nav aria-label="Main" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
       <div className="px-5 py-5 text-lg font-semibold tracking-tight">
-        <span aria-hidden>🪪</span> Lanyard
+        <svg aria-hidden viewBox="0 0 24 24" className="mr-1.5 inline h-5 w-5 align-[-3px] text-indigo-600" fill="none" stroke="currentColor" strokeWidth="2">
+          <path d="M9 2v6l3 2 3-2V2" />
+          <rect x="5" y="10" width="14" height="12" rx="2" />
+          <path d="M9 16h6" />
+        </svg>
+        Lanyard
       </div>
       <ul className="flex-1 space-y-0.5 px-2">
         {NAV.map((n) => {

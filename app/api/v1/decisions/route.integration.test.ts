@@ -13,9 +13,12 @@ const call = (handler: typeof decisionsPost, url: string, init: { body?: string;
 const json = { "content-type": "application/json" };
 
 let key: string;
+let epId: string;
 let token: string;
 beforeAll(async () => {
-  key = (await seedEnforcementPoint(db())).key;
+  const ep = await seedEnforcementPoint(db());
+  key = ep.key;
+  epId = ep.actor.id;
   token = (await seedLease(db())).leaseToken;
 });
 
@@ -65,7 +68,8 @@ describe("POST /api/v1/decisions over HTTP", () => {
 
   it("answers bad input with 400/413/415 and changes nothing", async () => {
     const auth = { authorization: `Bearer ${key}` };
-    const before = await db().decision.count();
+    // Counted for this key only: other test files write decisions at the same time.
+    const before = await db().decision.count({ where: { enforcementPointId: epId } });
     await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...auth, "content-type": "text/plain" }, body: "{}" }), 415, "unsupported_media_type");
     await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...json, ...auth }, body: "{not json" }), 400, "invalid_request");
     const missing = await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...json, ...auth }, body: JSON.stringify({ leaseToken: token }) }), 400, "invalid_request");
@@ -73,7 +77,7 @@ describe("POST /api/v1/decisions over HTTP", () => {
     await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...json, ...auth }, body: JSON.stringify({ leaseToken: token, tool: "Robert'); DROP TABLE" }) }), 400, "invalid_request");
     await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...json, ...auth }, body: JSON.stringify({ leaseToken: token, tool: "repo.read", extra: 1 }) }), 400, "invalid_request");
     await expectError(await call(decisionsPost, "/api/v1/decisions", { headers: { ...json, ...auth }, body: JSON.stringify({ leaseToken: "x".repeat(70_000), tool: "repo.read" }) }), 413, "payload_too_large");
-    expect(await db().decision.count()).toBe(before);
+    expect(await db().decision.count({ where: { enforcementPointId: epId } })).toBe(before);
   });
 
   it("an enforcement point's lease request starts pending_approval, its token works at once, and decisions answer lease_pending", async () => {
