@@ -2,6 +2,7 @@ import { EnforcementPointsSection } from "./_components/enforcement-points-secti
 import { PeopleSection } from "./_components/people-section";
 import { SigningKeySection } from "./_components/signing-key-section";
 import { ToolsSection } from "./_components/tools-section";
+import { WebhooksSection } from "./_components/webhooks-section";
 import { Card } from "@/components/ui/card";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
@@ -12,6 +13,8 @@ import { db } from "@/lib/db";
 import { listEnforcementPoints } from "@/lib/enforcement-points/enforcement-points";
 import { listPeople } from "@/lib/people/people";
 import { listTools } from "@/lib/tools/tools";
+import { WEBHOOK_EVENT_NAMES } from "@/lib/webhooks/schemas";
+import { listWebhooks } from "@/lib/webhooks/webhooks";
 
 export const metadata = { title: "Settings" };
 
@@ -19,6 +22,7 @@ const SECTIONS = [
   { id: "people", label: "People" },
   { id: "enforcement-points", label: "Enforcement points" },
   { id: "tools", label: "Tool catalog" },
+  { id: "webhooks", label: "Webhooks" },
   { id: "signing-key", label: "Signing key" },
 ];
 
@@ -26,15 +30,16 @@ export default async function SettingsPage() {
   const access = await pageAccess("people.manage", "/settings");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const actor = access.actor;
-  const [people, points, tools] = await Promise.all([
+  const [people, points, tools, webhooks] = await Promise.all([
     listPeople(db()),
     can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
     listTools(db()),
+    can(actor, "webhooks.manage") ? listWebhooks(db()) : Promise.resolve(null),
   ]);
 
   return (
     <div className="max-w-6xl">
-      <PageHeader title="Settings" description="People and roles, enforcement-point keys, the tool catalog and the lease-token signing key." />
+      <PageHeader title="Settings" description="People and roles, enforcement-point keys, the tool catalog, webhooks for approval notifications and the lease-token signing key." />
       <nav aria-label="Settings sections" className="mb-6 flex flex-wrap gap-2">
         {SECTIONS.map((s) => (
           <a key={s.id} href={`#${s.id}`} className="rounded-full border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-50">
@@ -63,6 +68,14 @@ export default async function SettingsPage() {
               Tool catalog
             </h2>
             <ToolsSection tools={tools} />
+          </section>
+        )}
+        {webhooks && (
+          <section id="webhooks" aria-labelledby="webhooks-title" className="scroll-mt-6">
+            <h2 id="webhooks-title" className="mb-3 text-lg font-semibold">
+              Webhooks
+            </h2>
+            <WebhooksSection webhooks={webhooks} events={WEBHOOK_EVENT_NAMES} />
           </section>
         )}
         {can(actor, "keys.rotate") && (
