@@ -1,3 +1,5 @@
+import { sealPending } from "@/lib/audit/seal";
+import { writeCheckpoint } from "@/lib/audit/verify";
 import { db } from "@/lib/db";
 import { expireEscalations } from "@/lib/escalations/expire";
 import { expireLeases } from "@/lib/leases/lifecycle";
@@ -24,6 +26,9 @@ export function startSweeper(): void {
   every(5_000, "lease expiry", () => expireLeases(db()));
   every(2_000, "escalation expiry", () => expireEscalations(db()));
   every(1_000, "webhook delivery", () => deliverDue(db()));
+  // The chain trails the log by about a second (the issue allows 2 s); a signed checkpoint each minute.
+  every(1_000, "audit sealing", () => sealPending(db()));
+  every(60_000, "audit checkpoint", () => writeCheckpoint(db()));
 }
 
 export function stopSweeper(): void {

@@ -16,6 +16,7 @@ import {
 } from "@/lib/leases/schemas";
 import { EscalationCreate, EscalationListQuery, EscalationParams, EscalationView, VoteRequest, WaitQuery } from "@/lib/escalations/schemas";
 import { WebhookCreate, WebhookParams, WebhookView } from "@/lib/webhooks/schemas";
+import { AuditEventView, AuditExportQuery, AuditPageQuery, AuditVerifyQuery } from "@/lib/audit/schemas";
 import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
 import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 
@@ -58,6 +59,12 @@ export const operations = {
   listWebhooks: defineOperation({ method: "GET", path: "/api/v1/webhooks", tag: "webhooks", summary: "Webhook endpoints and their recent deliveries", auth: "session", permission: "webhooks.manage", response: z.object({ webhooks: z.array(WebhookView) }) }),
   createWebhook: defineOperation({ method: "POST", path: "/api/v1/webhooks", tag: "webhooks", summary: "Add a webhook (its signing secret is in this response only)", auth: "session", permission: "webhooks.manage", body: WebhookCreate, response: z.object({ webhook: WebhookView, secret: z.string() }), responseStatus: 201, errors: [400, 403] }),
   deleteWebhook: defineOperation({ method: "DELETE", path: "/api/v1/webhooks/{id}", tag: "webhooks", summary: "Remove a webhook", auth: "session", permission: "webhooks.manage", params: WebhookParams, response: z.object({ deleted: z.string() }), errors: [403, 404] }),
+
+  listAuditEvents: defineOperation({ method: "GET", path: "/api/v1/audit/events", tag: "audit", summary: "Audit events, newest first, filtered, with a keyset cursor", auth: "session", permission: "audit.read", query: AuditPageQuery, response: z.object({ events: z.array(AuditEventView), nextCursor: z.string().nullable() }), errors: [400, 403] }),
+  exportAudit: defineOperation({ method: "GET", path: "/api/v1/audit/export", tag: "audit", summary: "Stream every event of a filter as JSON Lines or CSV", auth: "session", permission: "audit.read", query: AuditExportQuery, errors: [400, 403] }),
+  verifyAudit: defineOperation({ method: "GET", path: "/api/v1/audit/verify", tag: "audit", summary: "Recompute the hash chain: ok, events checked, and the first broken event", auth: "session", permission: "audit.read", query: AuditVerifyQuery, response: z.object({ ok: z.boolean(), checked: z.number(), firstBrokenSeq: z.string().nullable(), detail: z.string(), unsealed: z.number() }), errors: [400, 403] }),
+  listCheckpoints: defineOperation({ method: "GET", path: "/api/v1/audit/checkpoints", tag: "audit", summary: "Signed checkpoints of the chain head (Ed25519 JWS, verifiable with the JWKS), for outside parties", auth: "session", permission: "audit.read", response: z.object({ checkpoints: z.array(z.object({ id: z.string(), headSeq: z.string(), headHash: z.string(), count: z.string(), kid: z.string(), jws: z.string(), createdAt: z.string() })) }) }),
+  explainDecision: defineOperation({ method: "GET", path: "/api/v1/decisions/{id}/explain", tag: "audit", summary: "Who delegated, who approved, which agent, which grants were in force, which token — for one decision", auth: "session", permission: "audit.read", params: z.object({ id: z.string().regex(/^dec_[a-z0-9]{1,40}$/) }), errors: [403, 404] }),
 
   rotateSigningKey: defineOperation({ method: "POST", path: "/api/v1/signing-keys/rotate", tag: "keys", summary: "Rotate the lease-token signing key (old tokens stay verifiable)", auth: "session", permission: "keys.rotate", response: z.object({ kid: z.string() }), errors: [403] }),
 };

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/** The audit filters, shared by the explorer's URL, GET /api/v1/audit/events and the export. */
+export const AuditFilters = z.object({
+  from: z.iso.datetime({ offset: true }).optional().describe("events at or after this time"),
+  to: z.iso.datetime({ offset: true }).optional().describe("events at or before this time"),
+  actor: z.string().max(320).optional().describe("an actor id (usr_, ep_, run_) or an actor label such as an email"),
+  agentId: z.string().max(64).optional(),
+  runId: z.string().max(64).optional(),
+  leaseId: z.string().max(64).optional(),
+  escalationId: z.string().max(64).optional(),
+  decisionId: z.string().max(64).optional(),
+  tool: z.string().max(100).optional(),
+  outcome: z.string().max(20).optional().describe("allow | deny | escalate, or a vote/settlement outcome"),
+  action: z.string().max(60).optional().describe("event type, e.g. decision, lease.revoked"),
+  q: z.string().trim().min(1).max(200).optional().describe("free text over action, actor, tool and payload"),
+});
+export type AuditFilters = z.infer<typeof AuditFilters>;
+
+export const AuditPageQuery = AuditFilters.extend({
+  cursor: z.string().regex(/^\d{1,19}$/, "cursor: a seq from nextCursor").optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export const AuditExportQuery = AuditFilters.extend({ format: z.enum(["jsonl", "csv"]).default("jsonl") });
+export const AuditVerifyQuery = z.object({
+  from: z.string().max(40).optional().describe("a seq, or an ISO time"),
+  to: z.string().max(40).optional().describe("a seq, or an ISO time"),
+});
+
+export const AuditEventView = z.object({
+  seq: z.string(),
+  id: z.string(),
+  at: z.string(),
+  action: z.string(),
+  actorType: z.string(),
+  actorId: z.string().nullable(),
+  actorLabel: z.string().nullable(),
+  subjectType: z.string().nullable(),
+  subjectId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  runId: z.string().nullable(),
+  leaseId: z.string().nullable(),
+  escalationId: z.string().nullable(),
+  decisionId: z.string().nullable(),
+  leaseVersion: z.number().nullable(),
+  tokenJti: z.string().nullable(),
+  tool: z.string().nullable(),
+  outcome: z.string().nullable(),
+  payload: z.unknown(),
+});
+export type AuditEventView = z.infer<typeof AuditEventView>;

@@ -1,0 +1,58 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+import { CHAINED_COLUMNS, chainHash, gapHash, type ChainedEvent } from "@/lib/audit/chain";
+import type { Db } from "@/lib/db";
+
+/** A gap is waited out this long at least, beyond the transaction horizon, before it is sealed as permanent. */
+const GAP_GRACE_MS = 5_000;
+
+/**
+ * Extends the hash chain over committed audit events, strictly in seq order. It runs beside the
+ * decision path, never in it: writers only INSERT, and this reads what they committed. One instance
+ * seals at a time (advisory lock). A missing seq (an insert that rolled back) blocks the chain until
+ * every transaction running when the gap was seen has ended, and 5 s have passed; then it is sealed as
+ * a gap, so an event forged into it later is detected as inserted.
+ */
+export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: number; gaps: number; waiting: boolean }> {
+  return db.$transaction(
+    async (tx) => {
+      const [lock] = await tx.$queryRaw<{ locked: boolean }[]>(Prisma.sql`SELECT pg_try_advisory_xact_lock(hashtext('lanyard.audit_seal')) AS locked`);
+      if (!lock?.locked) return { sealed: 0, gaps: 0, waiting: false };
+      const state = await tx.auditSealState.findUniqueOrThrow({ where: { id: 1 } });
+      const [snap] = await tx.$queryRaw<{ xmin: string; xmax: string }[]>(Prisma.sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+      const events = await tx.$queryRaw<ChainedEvent[]>(Prisma.sql`SELECT ${Prisma.raw(CHAINED_COLUMNS)} FROM "audit_events" WHERE "seq" > ${state.lastSeq} ORDER BY "seq" LIMIT ${max}`);
+      let expected = state.lastSeq + 1n;
+      let hash = state.lastHash;
+      let gaps = 0;
+      let waiting = false;
+      let gapUpdate: { gapSeq: bigint | null; gapXmax: string | null; gapSeenAt: Date | null } = { gapSeq: null, gapXmax: null, gapSeenAt: null };
+      const seals: { seq: bigint; hash: string; gap: boolean }[] = [];
+      for (const e of events) {
+        if (e.seq > expected) {
+          const seenBefore = state.gapSeq === expected && state.gapXmax && state.gapSeenAt;
+          const permanent = seenBefore && BigInt(snap!.xmin) > BigInt(state.gapXmax!) && Date.now() - state.gapSeenAt!.getTime() > GAP_GRACE_MS;
+          if (!permanent) {
+            gapUpdate = seenBefore ? { gapSeq: state.gapSeq, gapXmax: state.gapXmax, gapSeenAt: state.gapSeenAt } : { gapSeq: expected, gapXmax: snap!.xmax, gapSeenAt: new Date() };
+            waiting = true;
+            break;
+          }
+          for (; expected < e.seq; expected++, gaps++) {
+            hash = gapHash(hash, expected);
+            seals.push({ seq: expected, hash, gap: true });
+          }
+        }
+        hash = chainHash(hash, e);
+        seals.push({ seq: e.seq, hash, gap: false });
+        expected = e.seq + 1n;
+      }
+      if (seals.length) {
+        for (let i = 0; i < seals.length; i += 5_000) await tx.auditSeal.createMany({ data: seals.slice(i, i + 5_000) });
+      }
+      await tx.auditSealState.update({
+        where: { id: 1 },
+        data: { lastSeq: expected - 1n, lastHash: hash, count: state.count + BigInt(seals.length - gaps), ...gapUpdate },
+      });
+      return { sealed: seals.length - gaps, gaps, waiting };
+    },
+    { timeout: 60_000 },
+  );
+}
