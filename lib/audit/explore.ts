@@ -9,18 +9,20 @@ export const toAuditView = (e: ChainedEvent): AuditEventView => ({ ...e, seq: e.
 const SEARCH_DOCUMENT = Prisma.raw(`to_tsvector('simple', "action" || ' ' || coalesce("actorLabel", '') || ' ' || coalesce("tool", '') || ' ' || "payload"::text)`);
 
 /**
- * The WHERE clause of a filter. A time range is turned into a seq range first (seq and time grow
- * together), so that every filter walks a (column, seq) index backwards from the newest event.
+ * The WHERE clause of a filter. A time range also becomes a seq range, so that every filter walks a
+ * (column, seq) index from the newest event: the seq bounds are exact outer bounds (the smallest seq
+ * of any event at or after `from`, the largest at or before `to`), and the time predicate itself stays,
+ * because clocks skew between instances and time need not grow with seq.
  */
 export async function auditWhere(db: Db, f: AuditFilters, cursor?: bigint): Promise<Prisma.Sql> {
   const parts: Prisma.Sql[] = [];
   if (f.from) {
     const [r] = await db.$queryRaw<{ seq: bigint | null }[]>(Prisma.sql`SELECT min("seq") AS seq FROM "audit_events" WHERE "at" >= ${new Date(f.from)}`);
-    parts.push(Prisma.sql`"seq" >= ${r?.seq ?? BigInt("9223372036854775807")}`);
+    parts.push(Prisma.sql`"seq" >= ${r?.seq ?? BigInt("9223372036854775807")}`, Prisma.sql`"at" >= ${new Date(f.from)}`);
   }
   if (f.to) {
     const [r] = await db.$queryRaw<{ seq: bigint | null }[]>(Prisma.sql`SELECT max("seq") AS seq FROM "audit_events" WHERE "at" <= ${new Date(f.to)}`);
-    parts.push(Prisma.sql`"seq" <= ${r?.seq ?? 0n}`);
+    parts.push(Prisma.sql`"seq" <= ${r?.seq ?? 0n}`, Prisma.sql`"at" <= ${new Date(f.to)}`);
   }
   if (cursor !== undefined) parts.push(Prisma.sql`"seq" < ${cursor}`);
   if (f.actor) parts.push(Prisma.sql`("actorId" = ${f.actor} OR "actorLabel" = ${f.actor})`);
