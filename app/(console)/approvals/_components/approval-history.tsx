@@ -15,6 +15,8 @@ export function ApprovalHistory({ items, initialSelectedId, viewer, filtered }: 
   useEscalationStream(useCallback(() => router.refresh(), [router]));
   const [selectedId, setSelectedId] = useState<string | null>(initialSelectedId);
   const selected = items.find((i) => i.id === selectedId);
+  // With the detail open beside it, the table keeps only what finds a row; the detail has the rest.
+  const compact = Boolean(selected);
 
   function select(id: string) {
     const next = id === selectedId ? null : id;
@@ -30,7 +32,7 @@ export function ApprovalHistory({ items, initialSelectedId, viewer, filtered }: 
     return <EmptyState title={filtered ? "No decided request matches these filters" : "Nothing decided yet"}>{filtered ? "Clear the filters to see every decision." : "Approved, denied and expired requests are kept here."}</EmptyState>;
   }
   return (
-    <div className={`grid items-start gap-4 ${selected ? "xl:grid-cols-[1fr_minmax(26rem,36rem)]" : ""}`}>
+    <div className={`grid items-start gap-4 ${selected ? "xl:grid-cols-[minmax(0,1fr)_minmax(28rem,38rem)]" : ""}`}>
       <TableWrap label="Decided requests">
         <table className={tableClass} data-testid="history-table">
           <thead className="bg-slate-50">
@@ -38,10 +40,10 @@ export function ApprovalHistory({ items, initialSelectedId, viewer, filtered }: 
               <th className={thClass}>Decided</th>
               <th className={thClass}>Outcome</th>
               <th className={thClass}>Request</th>
-              <th className={thClass}>Agent</th>
-              <th className={thClass}>Risk</th>
+              {!compact && <th className={thClass}>Agent</th>}
+              {!compact && <th className={thClass}>Risk</th>}
               <th className={thClass}>Decided by</th>
-              <th className={thClass}>Reason</th>
+              {!compact && <th className={thClass}>Reason</th>}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -73,14 +75,18 @@ export function ApprovalHistory({ items, initialSelectedId, viewer, filtered }: 
                     <div className="text-xs text-slate-500">{KIND_LABEL[item.kind]}</div>
                     <div className="font-mono text-xs">{item.tool ? `${item.tool} on ${resourceText(item.resource)}` : `lease ${item.leaseId}`}</div>
                   </td>
-                  <td className={`${tdClass} font-mono text-xs`}>{item.agent.name}</td>
-                  <td className={tdClass}>
-                    <RiskBadge risk={item.risk} />
-                  </td>
+                  {!compact && <td className={`${tdClass} font-mono text-xs whitespace-nowrap`}>{item.agent.name}</td>}
+                  {!compact && (
+                    <td className={tdClass}>
+                      <RiskBadge risk={item.risk} />
+                    </td>
+                  )}
                   <td className={`${tdClass} text-xs`}>{decidedBy(item) ?? (item.status === "expired" ? "nobody (expired)" : "—")}</td>
-                  <td className={`${tdClass} max-w-64 truncate text-xs text-slate-600`} title={reason}>
-                    {reason ?? "—"}
-                  </td>
+                  {!compact && (
+                    <td className={`${tdClass} max-w-64 truncate text-xs text-slate-600`} title={reason}>
+                      {reason ?? "—"}
+                    </td>
+                  )}
                 </tr>
               );
             })}

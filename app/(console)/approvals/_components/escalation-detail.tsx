@@ -60,7 +60,7 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
               {item.agent.name}
             </Link>
           </Fact>
-          <Fact label="Delegated by">{item.lease.delegator ? `${item.lease.delegator.name} (${item.lease.delegator.email})` : item.lease.requestedBy || "—"}</Fact>
+          <Fact label={item.kind === "lease_request" ? "Requested for" : "Delegated by"}>{item.lease.delegator ? `${item.lease.delegator.name} (${item.lease.delegator.email})` : item.lease.requestedBy || "—"}</Fact>
           <Fact label="Purpose">{item.lease.purpose}</Fact>
           <Fact label="Environment">
             <span className="font-mono">{item.lease.environment}</span>

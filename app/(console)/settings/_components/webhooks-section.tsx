@@ -64,10 +64,10 @@ function WebhookRow({ webhook: w }: { webhook: WebhookView }) {
       router.refresh();
     },
   });
-  const failing = w.deliveries.filter((d) => d.status === "failed").length;
+  const failing = w.deliveries.filter((d) => d.status === "failed" || (d.status === "pending" && d.attempts > 0)).length;
   return (
     <tr data-testid="webhook-row" data-url={w.url}>
-      <td className={`${tdClass} max-w-80`}>
+      <td className={`${tdClass} max-w-80 min-w-48`}>
         <div className="font-mono text-xs break-all">{w.url}</div>
         {!w.active && <Badge tone="slate">inactive</Badge>}
       </td>
@@ -80,22 +80,34 @@ function WebhookRow({ webhook: w }: { webhook: WebhookView }) {
           ))}
         </div>
       </td>
-      <td className={tdClass}>
+      <td className={`${tdClass} min-w-80`}>
         {w.deliveries.length ? (
           <>
-            {failing > 0 && <p className="mb-1 text-xs font-medium text-rose-700">{failing} of the last {w.deliveries.length} failed</p>}
-            <ul className="space-y-1" data-testid="webhook-deliveries">
+            {failing > 0 && (
+              <p className="mb-1 text-xs font-medium text-rose-700">
+                {failing} of the last {w.deliveries.length} not delivered
+              </p>
+            )}
+            <ul className="space-y-1.5" data-testid="webhook-deliveries">
               {w.deliveries.slice(0, 5).map((d) => (
-                <li key={d.id} className="flex flex-wrap items-center gap-2 text-xs" data-testid="webhook-delivery" data-status={d.status}>
-                  <Badge tone={DELIVERY_TONE[d.status] ?? "slate"} title={d.lastError ?? undefined}>
-                    {d.status}
-                  </Badge>
-                  <span className="font-mono">{d.event}</span>
-                  <span className="text-slate-500">
-                    {formatUtc(d.deliveredAt ?? d.createdAt)} · {d.attempts} {d.attempts === 1 ? "attempt" : "attempts"}
+                <li key={d.id} className="text-xs" data-testid="webhook-delivery" data-status={d.status}>
+                  <div className="flex items-center gap-2 whitespace-nowrap">
+                    <Badge tone={DELIVERY_TONE[d.status] ?? "slate"} title={d.lastError ?? undefined}>
+                      {d.status === "pending" && d.attempts > 0 ? "retrying" : d.status}
+                    </Badge>
+                    <span className="font-mono">{d.event}</span>
+                    <span className="text-slate-500">{formatUtc(d.deliveredAt ?? d.createdAt)}</span>
+                  </div>
+                  <div className="mt-0.5 pl-1 text-slate-500">
+                    {d.attempts} {d.attempts === 1 ? "attempt" : "attempts"}
                     {d.lastStatus !== null ? ` · HTTP ${d.lastStatus}` : ""}
-                  </span>
-                  {d.status !== "delivered" && d.lastError && <span className="max-w-64 truncate text-rose-700" title={d.lastError}>{d.lastError}</span>}
+                    {d.status !== "delivered" && d.lastError && (
+                      <span className="text-rose-700" title={d.lastError}>
+                        {" "}
+                        · {d.lastError.length > 80 ? `${d.lastError.slice(0, 80)}…` : d.lastError}
+                      </span>
+                    )}
+                  </div>
                 </li>
               ))}
             </ul>
@@ -107,14 +119,16 @@ function WebhookRow({ webhook: w }: { webhook: WebhookView }) {
       <td className={`${tdClass} whitespace-nowrap text-slate-600`}>{formatUtc(w.createdAt)}</td>
       <td className={`${tdClass} text-right whitespace-nowrap`}>
         {confirming ? (
-          <span className="inline-flex items-center gap-2">
+          <span className="inline-flex flex-col items-end gap-1.5">
             <span className="text-xs text-rose-800">Stops all deliveries to it.</span>
+            <span className="inline-flex gap-2">
             <Button size="sm" variant="danger" disabled={remove.isPending} onClick={() => remove.mutate()} data-testid="webhook-delete-confirm">
               Confirm delete
             </Button>
-            <Button size="sm" variant="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
+              <Button size="sm" variant="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </span>
           </span>
         ) : (
           <Button size="sm" variant="secondary" onClick={() => setConfirming(true)} data-testid="webhook-delete">
