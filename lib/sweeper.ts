@@ -4,6 +4,7 @@ import { db } from "@/lib/db";
 import { expireEscalations } from "@/lib/escalations/expire";
 import { expireLeases } from "@/lib/leases/lifecycle";
 import { deliverDue } from "@/lib/webhooks/deliver";
+import { writeMissingReceipts } from "@/lib/receipts/receipt";
 
 let timers: NodeJS.Timeout[] = [];
 
@@ -29,6 +30,7 @@ export function startSweeper(): void {
   // The chain trails the log by about a second (the issue allows 2 s); a signed checkpoint each minute.
   every(1_000, "audit sealing", () => sealPending(db()));
   every(60_000, "audit checkpoint", () => writeCheckpoint(db()));
+  every(3_000, "receipts", () => writeMissingReceipts(db()));
 }
 
 export function stopSweeper(): void {

@@ -28,7 +28,7 @@ export function withApi<P extends z.ZodType, Q extends z.ZodType, B extends z.Zo
   op: Operation<P, Q, B>,
   handler: (input: HandlerInput<P, Q, B>) => Promise<unknown>,
 ) {
-  return async (req: NextRequest, ctx: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
+  return async (req: NextRequest, ctx: { params: Promise<unknown> }): Promise<Response> => {
     try {
       const rawBody = op.body ? await readBody(req) : undefined;
       const caller = await authenticate(op, req);

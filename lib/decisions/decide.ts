@@ -7,6 +7,7 @@ import type { Db, Tx } from "@/lib/db";
 import { hasPgCode } from "@/lib/db-errors";
 import { evaluate, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
 import { EscalationRace, openEscalation } from "@/lib/escalations/open";
+import { announceRuns } from "@/lib/events/bus";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
 import { newId } from "@/lib/ids";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
@@ -53,7 +54,9 @@ export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionR
     const chain = await loadChain(db, token.claims.leaseId);
     const verdict = evaluate({ claims: token.claims, chain: chain.leases, agentStatus: chain.agentStatus, tool, request: input, now: now() });
     try {
-      return await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
+      const answer = await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
+      announceRuns(db, [chain.leases[0]?.runId]);
+      return answer;
     } catch (err) {
       if (!(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
       if (attempt >= MAX_ATTEMPTS) {

@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 /** What crosses app instances: small pointers, the reader fetches the rest. */
 export type LanyardEvent =
   | { type: "escalation.created" | "escalation.decided" | "escalation.voted"; escalationId: string; leaseId: string; runId: string; status: string }
-  | { type: "run.event"; runId: string; seq: string; action: string };
+  | { type: "run.event"; runIds: string[] };
 
 export const CHANNEL = "lanyard_events";
 
@@ -16,6 +16,30 @@ export const CHANNEL = "lanyard_events";
  */
 export async function publish(tx: Tx, event: LanyardEvent): Promise<void> {
   await tx.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)})`);
+}
+
+// Decisions announce their runs after commit, not inside the transaction: a NOTIFY inside a
+// transaction takes a database-wide lock at commit that would serialise every decision's commit.
+// Announcements are batched per instance (one notify-only statement per ANNOUNCE_MS), off the hot path;
+// a lost one is caught by subscribers' periodic re-check.
+const ANNOUNCE_MS = 25;
+const pendingRuns = new Set<string>();
+let announceTimer: NodeJS.Timeout | undefined;
+
+export function announceRuns(db: { $executeRaw: Tx["$executeRaw"] }, runIds: (string | null | undefined)[]): void {
+  for (const id of runIds) if (id) pendingRuns.add(id);
+  if (announceTimer || pendingRuns.size === 0) return;
+  announceTimer = setTimeout(() => {
+    announceTimer = undefined;
+    const ids = [...pendingRuns];
+    pendingRuns.clear();
+    // NOTIFY payloads are limited to 8000 bytes: send in slices.
+    for (let i = 0; i < ids.length; i += 200) {
+      const payload = JSON.stringify({ type: "run.event", runIds: ids.slice(i, i + 200) } satisfies LanyardEvent);
+      db.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`).catch(() => {});
+    }
+  }, ANNOUNCE_MS);
+  announceTimer.unref();
 }
 
 type Listener = (e: LanyardEvent) => void;

@@ -5,6 +5,7 @@ import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
+import { publish } from "@/lib/events/bus";
 import { checkAttenuation } from "@/lib/leases/attenuation";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
 import { toLeaseView, type LeaseRow } from "@/lib/leases/view";
@@ -90,6 +91,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
       tokenJti: parent.id,
       payload: { parentLeaseId: parent.id, parentRunId: parent.runId, lease: toLeaseView(l) },
     });
+    await publish(tx, { type: "run.event", runIds: [parent.runId, runId] });
     return l;
   });
   return { lease: toLeaseView(child), leaseToken: await signLeaseToken(db, child) };

@@ -3,6 +3,7 @@ import type { Tx } from "@/lib/db";
 import { auditRow, type AuditActor } from "@/lib/audit/append";
 import { now } from "@/lib/clock";
 import { newId } from "@/lib/ids";
+import { publish } from "@/lib/events/bus";
 
 export type EndedLease = { id: string; agentId: string; runId: string; version: number; parentLeaseId: string | null };
 
@@ -39,5 +40,6 @@ export async function endLeaseTrees(
       }),
     ),
   });
+  await publish(tx, { type: "run.event", runIds: [...new Set(rows.map((r) => r.runId))] });
   return rows;
 }

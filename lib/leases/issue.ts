@@ -13,6 +13,7 @@ import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
 import { riskOf } from "@/lib/tools/risk";
 import { openEscalation } from "@/lib/escalations/open";
+import { publish } from "@/lib/events/bus";
 
 export type Issuer = Actor | EnforcementPointActor;
 
@@ -93,6 +94,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
       leaseVersion: l.version,
       payload: { lease: view, pendingBecause },
     });
+    await publish(tx, { type: "run.event", runIds: [runId] });
     if (pendingBecause) {
       // The request waits in the approval queue as an escalation of its own kind.
       const risk = input.grants.reduce((worst, g) => (riskOf(risks.get(g.tool)) > riskOf(worst) ? (risks.get(g.tool) ?? worst) : worst), "low");

@@ -7,6 +7,8 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { endLeaseTrees } from "@/lib/leases/end";
 import { castVote } from "@/lib/escalations/vote";
+import { publish } from "@/lib/events/bus";
+import { ensureReceipt } from "@/lib/receipts/receipt";
 import { toLeaseView } from "@/lib/leases/view";
 import { verifyLeaseToken } from "@/lib/tokens/lease-token";
 
@@ -32,7 +34,7 @@ export async function completeLease(db: Db, ep: EnforcementPointActor, id: strin
   if (!token.ok || token.claims.leaseId !== id) {
     throw new AppError("forbidden", token.ok ? "leaseToken is not the token of this lease" : `leaseToken: ${token.message}`);
   }
-  return db.$transaction(async (tx) => {
+  const done = await db.$transaction(async (tx) => {
     const lease = await tx.lease.findUnique({ where: { id } });
     if (!lease) throw notFound(`lease ${id}`);
     const actor: AuditActor = { type: "enforcement_point", id: ep.id, label: ep.name };
@@ -41,6 +43,8 @@ export async function completeLease(db: Db, ep: EnforcementPointActor, id: strin
     await tx.run.updateMany({ where: { id: { in: ended.map((l) => l.runId) }, endedAt: null }, data: { endedAt: now() } });
     return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })) };
   });
+  const { receipt } = await ensureReceipt(db, id);
+  return { ...done, receipt };
 }
 
 /**
@@ -68,6 +72,7 @@ export async function expireLeases(db: Db): Promise<number> {
       UPDATE "leases" SET "status" = 'expired', "endedAt" = "expiresAt", "endedReason" = 'expired'
       WHERE "id" = ANY(${due.map((d) => d.id)}::text[]) AND "status" IN ('active', 'pending_approval') AND "expiresAt" <= ${at}
       RETURNING "id", "agentId", "runId", "version"`);
+    if (rows.length) await publish(tx, { type: "run.event", runIds: [...new Set(rows.map((r) => r.runId))] });
     for (const l of rows) {
       await appendAudit(tx, { action: "lease.ended", actor: { type: "system", label: "expiry sweeper" }, subject: { type: "lease", id: l.id }, agentId: l.agentId, runId: l.runId, leaseId: l.id, leaseVersion: l.version, payload: { status: "expired", reason: "expired" } });
     }

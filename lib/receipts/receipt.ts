@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import { CompactSign } from "jose";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { conflict, notFound } from "@/lib/api/errors";
+import { canonicalJson } from "@/lib/audit/canonical";
+import type { Db } from "@/lib/db";
+import type { Grant } from "@/lib/leases/schemas";
+import { ALG, keys } from "@/lib/tokens/keys";
+
+const ENDED = ["expired", "revoked", "exhausted", "completed", "denied"];
+
+export type ReceiptBody = {
+  leaseId: string;
+  runId: string;
+  agentId: string;
+  agentName: string;
+  delegator: string | null;
+  approvers: string[];
+  purpose: string;
+  environment: string;
+  startedAt: string;
+  endedAt: string;
+  endedReason: string;
+  status: string;
+  toolCalls: { tool: string; resource: { type: string; id: string } | null; decision: string; at: string }[];
+  resourcesTouched: { type: string; id: string }[];
+  approvalsRequested: { escalationId: string; kind: string; tool: string | null; resource: unknown; status: string; approvals: { by: string; verdict: string; reason: string; at: string }[] }[];
+  denied: { tool: string; resource: { type: string; id: string } | null; reasons: string[]; at: string }[];
+  delegatedTo: { leaseId: string; agentId: string; runId: string; status: string }[];
+  permissionsRevoked: { grants: Grant[]; reason: string; at: string };
+};
+export type Receipt = ReceiptBody & { digest: string };
+
+/** sha-256 of the receipt's canonical JSON (RFC 8785), without its digest field. */
+export function receiptDigest(body: ReceiptBody): string {
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
+  const l = await db.lease.findUnique({
+    where: { id: leaseId },
+    include: { agent: { select: { name: true } }, delegator: { select: { email: true } }, approvedBy: { select: { email: true } }, childLeases: { select: { id: true, agentId: true, runId: true, status: true } } },
+  });
+  if (!l) throw notFound(`lease ${leaseId}`);
+  if (!ENDED.includes(l.status) || !l.endedAt) throw conflict(`lease ${leaseId} is ${l.status}: its receipt exists once it ends`);
+  const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true } });
+  const escalations = await db.escalation.findMany({ where: { leaseId }, orderBy: { createdAt: "asc" }, include: { votes: { include: { voter: { select: { email: true } } }, orderBy: { createdAt: "asc" } } } });
+  const resource = (r: unknown) => (r && typeof r === "object" ? { type: String((r as { type: unknown }).type), id: String((r as { id: unknown }).id) } : null);
+  const touched = new Map<string, { type: string; id: string }>();
+  for (const d of decisions) {
+    const r = resource(d.resource);
+    if (d.outcome === "allow" && r) touched.set(`${r.type}\u0000${r.id}`, r);
+  }
+  const approvers = new Set<string>();
+  if (l.approvedBy) approvers.add(l.approvedBy.email);
+  for (const e of escalations) for (const v of e.votes) if (v.verdict === "approve") approvers.add(v.voter.email);
+  return {
+    leaseId: l.id,
+    runId: l.runId,
+    agentId: l.agentId,
+    agentName: l.agent.name,
+    delegator: l.delegator?.email ?? null,
+    approvers: [...approvers].sort(),
+    purpose: l.purpose,
+    environment: l.environment,
+    startedAt: l.createdAt.toISOString(),
+    endedAt: l.endedAt.toISOString(),
+    endedReason: l.endedReason ?? l.status,
+    status: l.status,
+    toolCalls: decisions.map((d) => ({ tool: d.tool, resource: resource(d.resource), decision: d.outcome, at: d.createdAt.toISOString() })),
+    resourcesTouched: [...touched.values()].sort((a, b) => (a.type + a.id < b.type + b.id ? -1 : 1)),
+    approvalsRequested: escalations.map((e) => ({
+      escalationId: e.id,
+      kind: e.kind,
+      tool: e.tool,
+      resource: e.resource ?? null,
+      status: e.status,
+      approvals: e.votes.map((v) => ({ by: v.voter.email, verdict: v.verdict, reason: v.reason, at: v.createdAt.toISOString() })),
+    })),
+    denied: decisions.filter((d) => d.outcome === "deny").map((d) => ({ tool: d.tool, resource: resource(d.resource), reasons: (d.reasons as { code: string }[]).map((r) => r.code), at: d.createdAt.toISOString() })),
+    delegatedTo: l.childLeases.map((c) => ({ leaseId: c.id, agentId: c.agentId, runId: c.runId, status: c.status })),
+    permissionsRevoked: { grants: l.grants as Grant[], reason: l.endedReason ?? l.status, at: l.endedAt.toISOString() },
+  };
+}
+
+/**
+ * The receipt of an ended lease, produced once and kept (append-only). Its digest is the sha-256 of
+ * its canonical JSON; `jws` is a compact JWS over the same bytes, signed with the lease-token key, so
+ * anyone holding the JWKS can check it offline.
+ */
+export async function ensureReceipt(db: Db, leaseId: string): Promise<{ receipt: Receipt; jws: string }> {
+  const existing = await db.receipt.findUnique({ where: { leaseId } });
+  if (existing) return { receipt: { ...(existing.body as ReceiptBody), digest: existing.digest }, jws: existing.jws };
+  const body = await build(db, leaseId);
+  const digest = receiptDigest(body);
+  const { signer } = await keys(db);
+  const jws = await new CompactSign(new TextEncoder().encode(canonicalJson(body))).setProtectedHeader({ alg: ALG, kid: signer.kid, typ: "lanyard-receipt+jws" }).sign(signer.privateKey);
+  // Two producers at once (the sweeper and a request): the first insert wins and both return it.
+  await db.receipt.createMany({ data: [{ leaseId, runId: body.runId, agentId: body.agentId, body: body as unknown as Prisma.InputJsonValue, digest, jws }], skipDuplicates: true });
+  const kept = await db.receipt.findUniqueOrThrow({ where: { leaseId } });
+  return { receipt: { ...(kept.body as ReceiptBody), digest: kept.digest }, jws: kept.jws };
+}
+
+/** Background: receipts for leases that ended (expired, revoked, exhausted …) and have none yet. */
+export async function writeMissingReceipts(db: Db, limit = 50): Promise<number> {
+  const due = await db.$queryRaw<{ id: string }[]>`
+    SELECT l."id" FROM "leases" l LEFT JOIN "receipts" r ON r."leaseId" = l."id"
+    WHERE l."endedAt" IS NOT NULL AND l."status" = ANY(${ENDED}::text[]) AND r."leaseId" IS NULL
+    ORDER BY l."endedAt" LIMIT ${limit}`;
+  for (const { id } of due) await ensureReceipt(db, id);
+  return due.length;
+}
+
