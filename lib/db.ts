@@ -4,9 +4,9 @@ import { env } from "@/lib/env";
 
 function createClient(url: string) {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: url, max: env().LANYARD_DB_POOL_SIZE, connectionTimeoutMillis: 10_000 }),
     // connectionTimeoutMillis also bounds the wait for a free pooled connection under load; an unreachable
-    // database still fails at once (ECONNREFUSED) and is answered 503.
+    // database still fails at once (ECONNREFUSED). Either way the answer is 503 and callers fail closed.
+    adapter: new PrismaPg({ connectionString: url, max: env().LANYARD_DB_POOL_SIZE, connectionTimeoutMillis: env().LANYARD_DB_POOL_WAIT_MS }),
     // Secret columns are never read unless a query asks for them by name.
     omit: { user: { passwordHash: true }, signingKey: { privateJwk: true } },
   });

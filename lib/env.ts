@@ -5,6 +5,8 @@ const Env = z.object({
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
   NEXTAUTH_URL: z.url().optional(),
   LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** How long a request waits for a pooled connection (or a new one) before answering 503. */
+  LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
   OIDC_ISSUER: z.url().optional(),
