@@ -217,7 +217,7 @@ async function openStepUp(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, de
       lease: leaf,
       tool: c.input.tool,
       resource: c.input.resource ? { type: c.input.resource.type, id: c.input.resource.id } : null,
-      justification: "step-up required by policy",
+      justification: c.verdict.reasons[0]?.message ?? "step-up required by policy",
       risk: c.tool?.risk ?? "critical",
       requiredApprovals: c.tool?.requiredApprovals ?? null,
       decisionId,

@@ -13,7 +13,7 @@ import { getEscalation } from "@/lib/escalations/read";
 import { castVote } from "@/lib/escalations/vote";
 import { decideLeaseRequest } from "@/lib/leases/lifecycle";
 import { issueLease } from "@/lib/leases/issue";
-import { deliverDue, signature } from "@/lib/webhooks/deliver";
+import { backoffMs, deliverDue, signature } from "@/lib/webhooks/deliver";
 import { createWebhook } from "@/lib/webhooks/webhooks";
 import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 
@@ -184,7 +184,7 @@ describe("webhooks", () => {
       expect(received).toHaveLength(0);
       let d = await db().webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook.id } });
       expect(d).toMatchObject({ status: "pending", attempts: 1, lastStatus: 500 });
-      advanceClock(3_000);
+      advanceClock(backoffMs(1) + 1_000);
       await deliverDue(db());
       d = await db().webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook.id } });
       expect(d).toMatchObject({ status: "delivered", attempts: 2, lastStatus: 204 });

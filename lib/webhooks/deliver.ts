@@ -3,7 +3,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 
-export const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 8;
 const TIMEOUT_MS = 5_000;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe-style receivers expect. */
@@ -11,8 +11,8 @@ export function signature(secret: string, timestamp: number, body: string): stri
   return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 
-/** Backoff before attempt n+1: 2, 4, 8, 16, 32 s. */
-export const backoffMs = (attempts: number) => 1000 * 2 ** attempts;
+/** Backoff before attempt n+1: 30 s, 1, 2, 4, 8, 16, 32 min — a receiver may be down for about an hour. */
+export const backoffMs = (attempts: number) => Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
 
 const CLAIM_MS = 30_000;
 
