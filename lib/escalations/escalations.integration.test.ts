@@ -15,7 +15,7 @@ import { decideLeaseRequest } from "@/lib/leases/lifecycle";
 import { issueLease } from "@/lib/leases/issue";
 import { backoffMs, deliverDue, signature } from "@/lib/webhooks/deliver";
 import { createWebhook } from "@/lib/webhooks/webhooks";
-import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { seedAgent, seedEnforcementPoint, seedPerson } from "@/test/factories";
 
 let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>["actor"];
 beforeAll(async () => {
