@@ -83,7 +83,6 @@ async function readBody(req: NextRequest): Promise<string> {
 }
 
 async function authenticate(op: Operation, req: NextRequest): Promise<Caller> {
-  if (op.auth === "public") return { kind: "user", id: "", email: "", name: "anonymous", role: "none" };
   const authorization = req.headers.get("authorization");
   const wantsKey = op.auth === "enforcement-point" || (op.auth === "session-or-enforcement-point" && authorization !== null);
   if (wantsKey) {

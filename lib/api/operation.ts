@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Permission } from "@/lib/auth/permissions";
 import type { EpScope } from "@/lib/auth/scopes";
 
-export type AuthKind = "public" | "session" | "enforcement-point" | "session-or-enforcement-point";
+export type AuthKind = "session" | "enforcement-point" | "session-or-enforcement-point";
 
 /**
  * One API operation: the route handler validates with these schemas and the OpenAPI document is

@@ -8,8 +8,22 @@ import { now } from "@/lib/clock";
 
 type SignedInUser = { id: string; email: string; name: string; sv: number };
 
+/** At most this many failed sign-ins per email in the window; then every attempt is refused until it passes. */
+export const MAX_FAILURES = 10;
+export const FAILURE_WINDOW_MS = 15 * 60_000;
+
 async function signInWithPassword(emailInput: string, password: string): Promise<SignedInUser | null> {
   const email = emailInput.trim().toLowerCase();
+  // Counted from the audit log, so the limit holds across every app instance.
+  const recentFailures = await db().auditEvent.count({
+    where: { action: "auth.sign_in_failed", subjectId: email, at: { gt: new Date(now().getTime() - FAILURE_WINDOW_MS) } },
+  });
+  if (recentFailures >= MAX_FAILURES) {
+    await db().$transaction((tx) =>
+      appendAudit(tx, { action: "auth.sign_in_throttled", actor: { type: "system", label: email.slice(0, 200) }, subject: { type: "email", id: email.slice(0, 320) }, outcome: "deny", payload: { recentFailures } }),
+    );
+    return null;
+  }
   const user = await db().user.findUnique({ where: { email }, omit: { passwordHash: false } });
   const ok = await verifyPassword(password, user?.passwordHash);
   const active = ok && user?.status === "active";
@@ -18,7 +32,8 @@ async function signInWithPassword(emailInput: string, password: string): Promise
     await appendAudit(tx, {
       action: active ? "auth.sign_in" : "auth.sign_in_failed",
       actor: user ? { type: "user", id: user.id, label: user.email } : { type: "system", label: email.slice(0, 200) },
-      subject: user ? { type: "user", id: user.id } : undefined,
+      // Failures are keyed by the email tried (known or not), for the throttle above.
+      subject: active && user ? { type: "user", id: user.id } : { type: "email", id: email.slice(0, 320) },
       outcome: active ? "allow" : "deny",
       payload: { method: "password", ...(active ? {} : { reason: !user ? "unknown_email" : !ok ? "bad_password" : "disabled" }) },
     });
@@ -46,6 +61,8 @@ function oidcProvider(): NextAuthOptions["providers"] {
     },
   ];
 }
+
+export { signInWithPassword };
 
 export function authOptions(): NextAuthOptions {
   return {

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { MAX_FAILURES, signInWithPassword } from "@/lib/auth/options";
+import { db } from "@/lib/db";
+import { seedPerson } from "@/test/factories";
+
+describe("password sign-in", () => {
+  it("signs in with the right password, refuses a wrong one, and audits both", async () => {
+    const p = await seedPerson(db(), { password: "correct horse battery", role: "auditor" });
+    expect(await signInWithPassword(p.email.toUpperCase(), "correct horse battery")).toMatchObject({ id: p.id, email: p.email });
+    expect(await signInWithPassword(p.email, "wrong password!!")).toBeNull();
+    const actions = (await db().auditEvent.findMany({ where: { OR: [{ subjectId: p.id }, { subjectId: p.email }], action: { startsWith: "auth." } }, orderBy: { seq: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(["auth.sign_in", "auth.sign_in_failed"]);
+  });
+
+  it("refuses a disabled person even with the right password", async () => {
+    const p = await seedPerson(db(), { password: "correct horse battery", status: "disabled" });
+    expect(await signInWithPassword(p.email, "correct horse battery")).toBeNull();
+  });
+
+  it(`throttles an email after ${MAX_FAILURES} failures: even the right password is refused`, async () => {
+    const p = await seedPerson(db(), { password: "correct horse battery" });
+    for (let i = 0; i < MAX_FAILURES; i++) expect(await signInWithPassword(p.email, `guess ${i} guess`)).toBeNull();
+    expect(await signInWithPassword(p.email, "correct horse battery")).toBeNull();
+    expect(await db().auditEvent.count({ where: { action: "auth.sign_in_throttled", subjectId: p.email } })).toBe(1);
+  });
+});
