@@ -7,7 +7,9 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, ".data", "reports");
 mkdirSync(out, { recursive: true });
-const only = process.argv[2]; // "vitest" | "e2e" to run one layer
+// One layer only: "vitest" (unit + integration), "integration" (integration alone, e.g. against another
+// DATABASE_URL), or "e2e".
+const only = process.argv[2];
 
 function run(cmd: string, args: string[]): number {
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
@@ -18,10 +20,11 @@ let passed = 0;
 let failed = 0;
 let exit = 0;
 
-if (!only || only === "vitest") {
-  const file = path.join(out, "vitest.json");
+if (!only || only === "vitest" || only === "integration") {
+  const file = path.join(out, only === "integration" ? "vitest-integration.json" : "vitest.json");
   rmSync(file, { force: true });
-  exit ||= run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
+  const projects = only === "integration" ? ["--project", "integration"] : [];
+  exit ||= run(process.execPath, [path.join(root, "node_modules/vitest/vitest.mjs"), "run", ...projects, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`]);
   if (existsSync(file)) {
     const r = JSON.parse(readFileSync(file, "utf8")) as { success: boolean; numTotalTests: number; numPassedTests: number; numFailedTests: number; numPendingTests: number };
     passed += r.numPassedTests;
