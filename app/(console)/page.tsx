@@ -1,15 +1,14 @@
-import { pageAccess } from "@/lib/auth/page-guard";
+import { Dashboard } from "./_components/dashboard";
 import { Forbidden } from "@/components/ui/forbidden";
+import { pageAccess } from "@/lib/auth/page-guard";
+import { dashboard } from "@/lib/dashboard/queries";
+import { db } from "@/lib/db";
 
 export const metadata = { title: "Dashboard" };
 
 export default async function DashboardPage() {
   const access = await pageAccess("console.view", "/");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
-  return (
-    <div>
-      <h1 className="text-2xl font-semibold">Dashboard</h1>
-      <p className="mt-2 text-sm text-slate-600">Signed in as {access.actor.email}.</p>
-    </div>
-  );
+  // The first frame is rendered from the database; the client then refreshes through GET /api/v1/dashboard.
+  return <Dashboard initialData={await dashboard(db())} />;
 }

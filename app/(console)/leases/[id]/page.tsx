@@ -64,6 +64,11 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
         <p data-testid="lease-ended-reason" className="rounded-md border border-slate-200 bg-white px-4 py-3 text-sm">
           <span className="font-semibold">Ended:</span> {lease.endedReason}
           {lease.endedAt && <span className="text-slate-500"> · {formatUtc(lease.endedAt)}</span>}
+          {lease.endedAt && (
+            <Link href={`/leases/${lease.id}/receipt`} data-testid="lease-receipt-link" className="ml-3 font-medium text-indigo-700 hover:underline">
+              Receipt →
+            </Link>
+          )}
         </p>
       )}
 
@@ -96,7 +101,9 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
             <span className="font-mono">{lease.environment}</span>
           </Item>
           <Item label="Run">
-            <span className="font-mono text-xs">{lease.runId}</span>
+            <Link href={`/runs/${lease.runId}`} className="font-mono text-xs text-indigo-700 hover:underline">
+              {lease.runId}
+            </Link>
           </Item>
           <Item label="Task reference">{lease.taskRef ? <span className="break-all">{lease.taskRef}</span> : "—"}</Item>
           <Item label="Issued">{formatUtc(lease.createdAt)}</Item>

@@ -1,0 +1,60 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { RunTimeline } from "../_components/run-timeline";
+import { Forbidden } from "@/components/ui/forbidden";
+import { PageHeader } from "@/components/ui/page-header";
+import { formatUtc } from "@/components/ui/time";
+import { listAgents } from "@/lib/agents/queries";
+import { AppError } from "@/lib/api/errors";
+import { pageAccess } from "@/lib/auth/page-guard";
+import { can } from "@/lib/auth/permissions";
+import { db } from "@/lib/db";
+import { getRunDetail } from "@/lib/runs/list";
+
+export const metadata = { title: "Run" };
+
+async function findRun(id: string) {
+  try {
+    return await getRunDetail(db(), id);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "not_found") notFound();
+    throw err;
+  }
+}
+
+export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const access = await pageAccess("runs.read", `/runs/${id}`);
+  if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
+  const [detail, agents] = await Promise.all([findRun(id), listAgents(db(), {})]);
+  const { run, agent, parentRun, lease, delegator } = detail;
+  const actor = access.actor;
+  const mayRevoke = Boolean(lease) && (can(actor, "leases.revoke.any") || (can(actor, "leases.revoke.own") && lease?.delegatorId === actor.id));
+
+  return (
+    <div className="max-w-5xl space-y-6">
+      <Link href="/runs" className="text-sm text-indigo-700 hover:underline">
+        ← All runs
+      </Link>
+      <PageHeader title={<span className="font-mono text-xl">{run.id}</span>} description={run.purpose}>
+        <p className="mt-2 text-sm text-slate-600">
+          <Link href={`/agents/${agent.id}`} className="font-mono text-indigo-700 hover:underline">
+            {agent.name}
+          </Link>
+          {delegator ? ` · delegated by ${delegator.name} (${delegator.email})` : lease ? ` · requested by ${lease.requestedBy}` : ""} · started {formatUtc(run.createdAt)}
+          {parentRun && (
+            <>
+              {" "}
+              · subagent of{" "}
+              <Link href={`/runs/${parentRun.id}`} className="font-mono text-indigo-700 hover:underline">
+                {parentRun.id}
+              </Link>{" "}
+              ({parentRun.agentName})
+            </>
+          )}
+        </p>
+      </PageHeader>
+      <RunTimeline runId={run.id} initialLease={lease} agentNames={Object.fromEntries(agents.map((a) => [a.id, a.name]))} mayRevoke={mayRevoke} />
+    </div>
+  );
+}
