@@ -9,7 +9,7 @@ import { actorText, formatAuditTime } from "./format";
 const features = tableFeatures({});
 const helper = createColumnHelper<typeof features, AuditEventView>();
 const ROW_HEIGHT = 40;
-const GRID = "12rem minmax(8rem,1fr) minmax(9rem,1.3fr) minmax(8rem,1fr) 11.5rem 9.5rem 6.5rem 5rem";
+const GRID = "11.5rem minmax(7rem,1fr) minmax(8rem,1.2fr) minmax(8rem,1fr) minmax(8rem,11.5rem) minmax(7rem,9.5rem) 6rem 4.5rem";
 const mono = (v: string | null) => (v ? <span className="font-mono text-xs">{v}</span> : <span className="text-slate-400">—</span>);
 
 /**
@@ -67,8 +67,8 @@ export function AuditTable({
 
   return (
     <div className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
-      <div ref={scrollRef} className="h-[calc(100vh-24rem)] min-h-[22rem] overflow-auto" role="table" aria-label="Audit events" aria-rowcount={hasNextPage ? -1 : rows.length + 1} data-testid="audit-table">
-        <div role="rowgroup" className="sticky top-0 z-10 min-w-[64rem] border-b border-slate-200 bg-slate-50">
+      <div ref={scrollRef} className="max-h-[max(22rem,calc(100vh-24rem))] overflow-auto" role="table" aria-label="Audit events" aria-rowcount={hasNextPage ? -1 : rows.length + 1} data-testid="audit-table">
+        <div role="rowgroup" className="sticky top-0 z-10 min-w-[60rem] border-b border-slate-200 bg-slate-50">
           {table.getHeaderGroups().map((group) => (
             <div role="row" key={group.id} className="grid" style={{ gridTemplateColumns: GRID }}>
               {group.headers.map((h) => (
@@ -79,7 +79,7 @@ export function AuditTable({
             </div>
           ))}
         </div>
-        <div role="rowgroup" className="relative min-w-[64rem]" style={{ height: virtualizer.getTotalSize() }}>
+        <div role="rowgroup" className="relative min-w-[60rem]" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index]!;
             const e = row.original;

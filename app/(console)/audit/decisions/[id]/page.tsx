@@ -71,7 +71,7 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
               Lease approved by <Who p={x.leaseApprovedBy} full />
             </p>
           ) : (
-            !leaseApproval.length && <p className="text-slate-600">The lease needed no separate approval: it was issued within the agent&apos;s ceiling.</p>
+            !leaseApproval.length && <p className="text-slate-600">{stepUps.length ? "The lease was issued without a separate approval." : "No approval was recorded for this lease or for this call."}</p>
           )}
           {[...leaseApproval, ...stepUps].map((a) => (
             <div key={a.escalationId} className="mt-2 rounded-md border border-slate-200 p-3">
@@ -120,7 +120,7 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
                   {x.lease.id}
                 </Link>
                 <span className="text-xs text-slate-600">version {x.lease.versionInForce ?? "—"} in force</span>
-                <span className="text-xs text-slate-500">· now</span>
+                <span className="text-xs text-slate-500">· the lease now:</span>
                 <StatusBadge status={x.lease.status} testId="explain-lease-status" />
               </p>
               <p className="text-slate-700">“{x.lease.purpose}”</p>
