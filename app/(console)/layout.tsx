@@ -1,6 +1,8 @@
 import { redirect } from "next/navigation";
 import { Providers } from "@/components/providers";
+import { NAV } from "@/components/shell/nav";
 import { SideNav } from "@/components/shell/side-nav";
+import { can } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 
 export const dynamic = "force-dynamic";
@@ -11,7 +13,7 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   return (
     <Providers>
       <div className="flex min-h-screen">
-        <SideNav actor={{ name: actor.name, email: actor.email, role: actor.role }} />
+        <SideNav actor={{ name: actor.name, email: actor.email, role: actor.role }} allowed={NAV.filter((n) => can(actor, n.permission)).map((n) => n.href)} />
         <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
       </div>
     </Providers>

@@ -2,18 +2,11 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
+import { NAV } from "@/components/shell/nav";
 
-const NAV = [
-  { href: "/", label: "Dashboard" },
-  { href: "/approvals", label: "Approvals" },
-  { href: "/leases", label: "Leases" },
-  { href: "/runs", label: "Runs" },
-  { href: "/audit", label: "Audit" },
-  { href: "/agents", label: "Agents" },
-  { href: "/settings", label: "Settings" },
-];
 
-export function SideNav({ actor }: { actor: { name: string; email: string; role: string } }) {
+/** `allowed`: the links this person's role may open (computed on the server with the one permission check). */
+export function SideNav({ actor, allowed }: { actor: { name: string; email: string; role: string }; allowed: string[] }) {
   const path = usePathname();
   return (
     <nav aria-label="Main" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
@@ -26,7 +19,7 @@ export function SideNav({ actor }: { actor: { name: string; email: string; role:
         Lanyard
       </div>
       <ul className="flex-1 space-y-0.5 px-2">
-        {NAV.map((n) => {
+        {NAV.filter((n) => allowed.includes(n.href)).map((n) => {
           const active = n.href === "/" ? path === "/" : path.startsWith(n.href);
           return (
             <li key={n.href}>
