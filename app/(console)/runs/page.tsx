@@ -115,7 +115,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                     {r.subagentRuns > 0 && <div className="text-xs text-slate-500">{r.subagentRuns} subagent run{r.subagentRuns === 1 ? "" : "s"}</div>}
                   </td>
                   <td className={tdClass}>
-                    <Link href={`/agents/${r.agent.id}`} className="font-mono text-xs text-indigo-700 hover:underline">
+                    <Link href={`/agents/${r.agent.id}`} className="font-mono text-xs whitespace-nowrap text-indigo-700 hover:underline">
                       {r.agent.name}
                     </Link>
                   </td>

@@ -35,6 +35,8 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
   const rowsByRun = new Map<string, TimelineRow[]>();
   const escalations = new Map<string, Extract<TimelineRow, { kind: "escalation" }>>();
   const placedChildren = new Set<string>();
+  const seenDecisions = new Set<string>();
+  const afterDecision = new Map<string, Extract<TimelineRow, { kind: "escalation" }>>();
   const rowsOf = (runId: string) => {
     let rows = rowsByRun.get(runId);
     if (!rows) rowsByRun.set(runId, (rows = []));
@@ -60,14 +62,25 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
       if (!row) {
         row = { kind: "escalation", key: e.data.seq, created: null, decided: null };
         escalations.set(e.data.escalationId, row);
-        rowsOf(runId).push(row);
+        // A decision that escalates writes its question first: show the question under the decision.
+        if (type === "escalation.created" && e.data.decisionId && !seenDecisions.has(e.data.decisionId)) afterDecision.set(e.data.decisionId, row);
+        else rowsOf(runId).push(row);
       }
       if (type === "escalation.created") row.created = e;
       else row.decided = e;
       continue;
     }
     rowsOf(runId).push({ kind: "event", key: e.data.seq, event: e });
+    if (type === "decision" && e.data.decisionId) {
+      seenDecisions.add(e.data.decisionId);
+      const asked = afterDecision.get(e.data.decisionId);
+      if (asked) {
+        afterDecision.delete(e.data.decisionId);
+        rowsOf(runId).push(asked);
+      }
+    }
   }
+  for (const row of afterDecision.values()) rowsOf(row.created?.data.runId ?? rootRunId).push(row);
   const attach = (rows: TimelineRow[], seen: Set<string>) => {
     for (const row of rows) {
       if (row.kind !== "delegated" || seen.has(row.childRunId)) continue;
