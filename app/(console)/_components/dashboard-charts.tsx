@@ -60,9 +60,9 @@ export function DeniedToolsChart({ data }: { data: Dashboard["topDeniedTools"] }
   const router = useRouter();
   const href = (tool: string) => `/audit?tool=${encodeURIComponent(tool)}&outcome=deny`;
   return (
-    <ResponsiveContainer width="100%" height={Math.max(120, data.length * 34 + 24)}>
-      <BarChart data={data} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
-        <XAxis type="number" allowDecimals={false} hide />
+    <ResponsiveContainer width="100%" height={Math.max(80, data.length * 34 + 24)}>
+      <BarChart data={data} layout="vertical" margin={{ top: 4, right: 40, bottom: 4, left: 8 }}>
+        <XAxis type="number" allowDecimals={false} domain={[0, "dataMax"]} hide />
         <YAxis
           type="category"
           dataKey="tool"
@@ -78,7 +78,7 @@ export function DeniedToolsChart({ data }: { data: Dashboard["topDeniedTools"] }
           )}
         />
         <Tooltip cursor={{ fill: "#f1f5f9" }} contentStyle={{ fontSize: 12, borderRadius: 6 }} formatter={(v) => [String(v), "denied"]} />
-        <Bar dataKey="n" name="denied" fill={OUTCOME_COLORS.deny} radius={[0, 3, 3, 0]} isAnimationActive={false} cursor="pointer" label={{ position: "right", fontSize: 11, fill: "#475569" }} onClick={(_, i) => data[i] && router.push(href(data[i].tool))} />
+        <Bar dataKey="n" name="denied" fill={OUTCOME_COLORS.deny} maxBarSize={22} radius={[0, 3, 3, 0]} isAnimationActive={false} cursor="pointer" label={{ position: "right", fontSize: 11, fill: "#475569" }} onClick={(_, i) => data[i] && router.push(href(data[i].tool))} />
       </BarChart>
     </ResponsiveContainer>
   );
@@ -90,14 +90,14 @@ export function ExposureChart({ leases }: { leases: Dashboard["activeLeases"] })
   return (
     <ResponsiveContainer width="100%" height={Math.max(100, top.length * 30 + 20)}>
       <BarChart data={top} layout="vertical" margin={{ top: 4, right: 40, bottom: 4, left: 8 }}>
-        <XAxis type="number" hide />
+        <XAxis type="number" domain={[0, "dataMax"]} hide />
         <YAxis type="category" dataKey="label" width={170} tick={{ fontSize: 11, fill: "#334155" }} tickLine={false} axisLine={false} />
         <Tooltip
           cursor={{ fill: "#f1f5f9" }}
           contentStyle={{ fontSize: 12, borderRadius: 6 }}
           formatter={(v, _n, item) => [`${String(v)} (${(item.payload as (typeof top)[number]).minutesLeft} min × ${(item.payload as (typeof top)[number]).risk})`, "exposure"]}
         />
-        <Bar dataKey="exposure" radius={[0, 3, 3, 0]} isAnimationActive={false} cursor="pointer" label={{ position: "right", fontSize: 11, fill: "#475569" }} onClick={(_, i) => top[i] && router.push(`/leases/${top[i].id}`)}>
+        <Bar dataKey="exposure" maxBarSize={22} radius={[0, 3, 3, 0]} isAnimationActive={false} cursor="pointer" label={{ position: "right", fontSize: 11, fill: "#475569" }} onClick={(_, i) => top[i] && router.push(`/leases/${top[i].id}`)}>
           {top.map((l) => (
             <Cell key={l.id} fill={RISK_COLORS[l.risk] ?? RISK_COLORS.critical} />
           ))}

@@ -22,7 +22,11 @@ function CardLink({ href, children }: { href: string; children: React.ReactNode 
 }
 
 function Empty({ children }: { children: React.ReactNode }) {
-  return <div className="flex min-h-24 items-center justify-center rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">{children}</div>;
+  return (
+    <div className="flex min-h-24 items-center justify-center rounded-md border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600">
+      <p>{children}</p>
+    </div>
+  );
 }
 
 const DemoHint = () => (
