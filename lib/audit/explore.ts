@@ -9,21 +9,15 @@ export const toAuditView = (e: ChainedEvent): AuditEventView => ({ ...e, seq: e.
 const SEARCH_DOCUMENT = Prisma.raw(`to_tsvector('simple', "action" || ' ' || coalesce("actorLabel", '') || ' ' || coalesce("tool", '') || ' ' || "payload"::text)`);
 
 /**
- * The WHERE clause of a filter. A time range also becomes a seq range, so that every filter walks a
- * (column, seq) index from the newest event: the seq bounds are exact outer bounds (the smallest seq
- * of any event at or after `from`, the largest at or before `to`), and the time predicate itself stays,
- * because clocks skew between instances and time need not grow with seq.
+ * The WHERE clause of a filter. Every filter walks a (column, seq, at) index from the newest event; a
+ * time range is an index condition on the trailing "at", so events outside it are skipped inside the
+ * index. (Deriving seq bounds from the time first cost two scans of up to the whole table: nothing
+ * bounds how far "at" may stray from seq order, so the bounds could not be found through the at index.)
  */
-export async function auditWhere(db: Db, f: AuditFilters, cursor?: bigint): Promise<Prisma.Sql> {
+export function auditWhere(f: AuditFilters, cursor?: bigint): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
-  if (f.from) {
-    const [r] = await db.$queryRaw<{ seq: bigint | null }[]>(Prisma.sql`SELECT min("seq") AS seq FROM "audit_events" WHERE "at" >= ${new Date(f.from)}`);
-    parts.push(Prisma.sql`"seq" >= ${r?.seq ?? BigInt("9223372036854775807")}`, Prisma.sql`"at" >= ${new Date(f.from)}`);
-  }
-  if (f.to) {
-    const [r] = await db.$queryRaw<{ seq: bigint | null }[]>(Prisma.sql`SELECT max("seq") AS seq FROM "audit_events" WHERE "at" <= ${new Date(f.to)}`);
-    parts.push(Prisma.sql`"seq" <= ${r?.seq ?? 0n}`, Prisma.sql`"at" <= ${new Date(f.to)}`);
-  }
+  if (f.from) parts.push(Prisma.sql`"at" >= ${new Date(f.from)}`);
+  if (f.to) parts.push(Prisma.sql`"at" <= ${new Date(f.to)}`);
   if (cursor !== undefined) parts.push(Prisma.sql`"seq" < ${cursor}`);
   if (f.actor) parts.push(Prisma.sql`("actorId" = ${f.actor} OR "actorLabel" = ${f.actor})`);
   const eq: [keyof AuditFilters, string][] = [["agentId", "agentId"], ["runId", "runId"], ["leaseId", "leaseId"], ["escalationId", "escalationId"], ["decisionId", "decisionId"], ["tool", "tool"], ["outcome", "outcome"], ["action", "action"]];
@@ -32,17 +26,38 @@ export async function auditWhere(db: Db, f: AuditFilters, cursor?: bigint): Prom
   return parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, " AND ")}` : Prisma.empty;
 }
 
-/** One page, newest first, with a keyset cursor (the last seq) that stays correct however many events share a timestamp. */
+/** Below this many estimated matches, a free-text page gathers every match through the GIN index and sorts them. */
+const FEW_MATCHES = 20_000;
+
+/**
+ * One page, newest first, with a keyset cursor (the last seq) that stays correct however many events share a timestamp.
+ * Free text is the one filter whose cost per row is high (a tsvector built per event): walking seq
+ * backward and testing each event is right when many match, wrong when few do, and the planner cannot
+ * tell which (it assumes matches are spread evenly). So ask its estimate of the matches first, and when
+ * they are few, order by an expression (`seq + 0`) that no index provides: the planner then takes
+ * them all from the GIN index and sorts them.
+ */
 export async function listAuditEvents(db: Db, f: AuditFilters & { cursor?: string; limit: number }) {
-  const where = await auditWhere(db, f, f.cursor ? BigInt(f.cursor) : undefined);
-  const rows = await db.$queryRaw<ChainedEvent[]>(Prisma.sql`SELECT ${Prisma.raw(CHAINED_COLUMNS)} FROM "audit_events" ${where} ORDER BY "seq" DESC LIMIT ${f.limit + 1}`);
+  const rows = await db.$queryRaw<ChainedEvent[]>(await auditPageSql(db, f));
   const page = rows.slice(0, f.limit);
   return { events: page.map(toAuditView), nextCursor: rows.length > f.limit ? page[page.length - 1]!.seq.toString() : null };
 }
 
+/** The query of one page (its limit + 1 rows tell whether another page follows); the benchmark EXPLAINs it. */
+export async function auditPageSql(db: Db, f: AuditFilters & { cursor?: string; limit: number }): Promise<Prisma.Sql> {
+  const where = auditWhere(f, f.cursor ? BigInt(f.cursor) : undefined);
+  const order = f.q && (await estimatedRows(db, where)) < FEW_MATCHES ? Prisma.raw(`"seq" + 0`) : Prisma.raw(`"seq"`);
+  return Prisma.sql`SELECT ${Prisma.raw(CHAINED_COLUMNS)} FROM "audit_events" ${where} ORDER BY ${order} DESC LIMIT ${f.limit + 1}`;
+}
+
+async function estimatedRows(db: Db, where: Prisma.Sql): Promise<number> {
+  const [row] = await db.$queryRaw<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>(Prisma.sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM "audit_events" ${where}`);
+  return row?.["QUERY PLAN"]?.[0]?.Plan?.["Plan Rows"] ?? Number.POSITIVE_INFINITY;
+}
+
 /** Streams every matching event, oldest first, in batches: memory stays flat however large the result. */
 export async function* streamAuditEvents(db: Db, f: AuditFilters, batch = 5_000): AsyncGenerator<ChainedEvent[]> {
-  const where = await auditWhere(db, f);
+  const where = auditWhere(f);
   let after = 0n;
   for (;;) {
     const clause = where === Prisma.empty ? Prisma.sql`WHERE "seq" > ${after}` : Prisma.sql`${where} AND "seq" > ${after}`;

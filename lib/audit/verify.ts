@@ -1,14 +1,15 @@
 import { CompactSign, compactVerify, importJWK, type JWK } from "jose";
 import { AppError } from "@/lib/api/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { CHAINED_COLUMNS, chainHash, gapHash, GENESIS, type ChainedEvent } from "@/lib/audit/chain";
+import { gapHash, GENESIS } from "@/lib/audit/chain";
+import { fetchSealBatch, viewHash } from "@/lib/audit/event-json";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { ALG, keys } from "@/lib/tokens/keys";
 
 export type VerifyResult = { ok: boolean; checked: number; firstBrokenSeq: string | null; detail: string; unsealed: number };
 
-const BATCH = 10_000;
+const BATCH = 20_000;
 
 /**
  * Recomputes the chain over [fromSeq, toSeq] and compares it with the seals: names the first event
@@ -25,25 +26,33 @@ export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: big
   let checked = 0;
   let cursor = from - 1n;
   const broken = (seq: bigint, detail: string) => ({ ok: false, checked, firstBrokenSeq: seq.toString(), detail, unsealed: 0 });
-  while (cursor < to) {
-    const seals = await db.$queryRaw<{ seq: bigint; hash: string; gap: boolean }[]>(Prisma.sql`SELECT "seq", "hash", "gap" FROM "audit_seals" WHERE "seq" > ${cursor} AND "seq" <= ${to} ORDER BY "seq" LIMIT ${BATCH}`);
+  // Each batch (seals and events together, one round trip) is fetched while the previous one is hashed.
+  const fetch = (after: bigint) => {
+    const p = fetchSealBatch(db, after, to, BATCH);
+    p.catch(() => {}); // awaited below; an early return must not leave an unhandled rejection
+    return p;
+  };
+  let next = cursor < to ? fetch(cursor) : null;
+  while (next) {
+    const { seals, events } = await next;
     const hi = seals.length ? seals[seals.length - 1]!.seq : to;
-    const events = await db.$queryRaw<ChainedEvent[]>(Prisma.sql`SELECT ${Prisma.raw(CHAINED_COLUMNS)} FROM "audit_events" WHERE "seq" > ${cursor} AND "seq" <= ${hi} ORDER BY "seq"`);
+    next = seals.length && hi < to ? fetch(hi) : null;
     const bySeq = new Map(events.map((e) => [e.seq, e]));
-    const sealed = new Set(seals.map((s) => s.seq));
+    const sealed = new Set(seals.map((s) => s.seq.toString()));
     // An event where no seal stands (between sealed ones) was inserted behind the sealer's back.
-    const intruder = events.find((e) => !sealed.has(e.seq));
+    const found = events.find((e) => !sealed.has(e.seq));
+    const intruder = found ? { seq: BigInt(found.seq), id: found.id } : undefined;
     let expected = cursor + 1n;
     for (const s of seals) {
       if (intruder && intruder.seq < s.seq) return broken(intruder.seq, `event seq ${intruder.seq} (${intruder.id}) is not in the chain: inserted after sealing`);
       if (s.seq !== expected) return broken(expected, `seal for seq ${expected} is missing: the chain itself was cut`);
-      const e = bySeq.get(s.seq);
+      const e = bySeq.get(s.seq.toString());
       if (s.gap) {
         if (e) return broken(s.seq, `event seq ${s.seq} (${e.id}) stands where no committed event was sealed: inserted`);
         if (gapHash(prev, s.seq) !== s.hash) return broken(s.seq, `the seal of gap ${s.seq} does not match the chain`);
       } else {
         if (!e) return broken(s.seq, `event seq ${s.seq} was sealed but is gone: deleted`);
-        if (chainHash(prev, e) !== s.hash) return broken(s.seq, `event seq ${s.seq} (${e.id}) differs from what was sealed: modified or moved`);
+        if (viewHash(prev, e) !== s.hash) return broken(s.seq, `event seq ${s.seq} (${e.id}) differs from what was sealed: modified or moved`);
         checked++;
       }
       prev = s.hash;
