@@ -81,6 +81,22 @@ describe("run timeline stream", () => {
   });
 });
 
+describe("run timeline stream, subagents", () => {
+  it("follows a subagent started after the stream opened", async () => {
+    const agent = await seedAgent(db());
+    const root = await seedLease(db(), { agentId: agent.id, maxToolCalls: 20, maxDelegationDepth: 1 });
+    const got: SseMessage[] = [];
+    const stop = await followRun(db(), root.lease.runId, null, (m) => got.push(m));
+    expect(await until(() => got.some((m) => m.event === "lease.issued"))).toBe(true);
+    const child = await delegateLease(db(), ep, root.lease.id, { leaseToken: root.leaseToken, agentId: agent.id, purpose: "late subagent", grants: [{ tool: "repo.read" }], expiresIn: 600, maxToolCalls: 5 });
+    await decide(db(), ep, { leaseToken: child.leaseToken, tool: "repo.read" });
+    const arrived = await until(() => got.some((m) => m.event === "decision" && (m.data as { runId: string }).runId === child.lease.runId), 4_000);
+    stop();
+    expect(got.some((m) => m.event === "lease.delegated")).toBe(true);
+    expect(arrived).toBe(true);
+  });
+});
+
 describe("receipts", () => {
   it("lists every call, denial and approval; its digest recomputes and its JWS verifies against the JWKS", async () => {
     const { done, root, child, approver } = await scenario();

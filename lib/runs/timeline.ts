@@ -80,7 +80,18 @@ export async function followRun(db: Db, runId: string, lastEventId: string | nul
       .finally(() => (running = null));
   };
   const unsubscribe = await subscribe((e) => {
-    if (e.type === "run.event" ? e.runIds.some((id) => family.includes(id)) : family.includes(e.runId)) kick();
+    if (e.type !== "run.event") {
+      if (family.includes(e.runId)) kick();
+      return;
+    }
+    if (!e.runIds.some((id) => family.includes(id))) return;
+    // A delegation announces the parent's run and the new child's together: follow the child from now on.
+    if (e.runIds.some((id) => !family.includes(id))) {
+      void runFamily(db, runId).then((f) => {
+        family = f;
+        kick();
+      }, () => kick());
+    } else kick();
   });
   const timer = setInterval(kick, RECHECK_MS);
   timer.unref();

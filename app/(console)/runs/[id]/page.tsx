@@ -10,7 +10,6 @@ import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";
 import { getRunDetail } from "@/lib/runs/list";
-import { runFamily } from "@/lib/runs/timeline";
 
 export const metadata = { title: "Run" };
 
@@ -27,7 +26,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const { id } = await params;
   const access = await pageAccess("runs.read", `/runs/${id}`);
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
-  const [detail, agents, family] = await Promise.all([findRun(id), listAgents(db(), {}), runFamily(db(), id)]);
+  const [detail, agents] = await Promise.all([findRun(id), listAgents(db(), {})]);
   const { run, agent, parentRun, lease, delegator } = detail;
   const actor = access.actor;
   const mayRevoke = Boolean(lease) && (can(actor, "leases.revoke.any") || (can(actor, "leases.revoke.own") && lease?.delegatorId === actor.id));
@@ -55,7 +54,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           )}
         </p>
       </PageHeader>
-      <RunTimeline runId={run.id} familyRunIds={family} initialLease={lease} agentNames={Object.fromEntries(agents.map((a) => [a.id, a.name]))} mayRevoke={mayRevoke} />
+      <RunTimeline runId={run.id} initialLease={lease} agentNames={Object.fromEntries(agents.map((a) => [a.id, a.name]))} mayRevoke={mayRevoke} />
     </div>
   );
 }

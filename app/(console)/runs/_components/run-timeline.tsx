@@ -1,10 +1,9 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, type TimelineRow } from "./timeline-model";
 import { useRunEvents, type RunEvent, type StreamState } from "./use-run-events";
-import { runFamilyIds } from "../actions";
 import { RevokeLease } from "../../leases/_components/lease-actions";
 import { TimeLeft } from "@/components/leases/time-left";
 import { StatusBadge } from "@/components/ui/badge";
@@ -17,10 +16,9 @@ import type { LeaseView } from "@/lib/leases/schemas";
 const LIVE = new Set(["active", "pending_approval"]);
 const leaseKey = (id: string) => ["leases", "one", id] as const;
 
-type Props = { runId: string; familyRunIds: string[]; initialLease: LeaseView | null; agentNames: Record<string, string>; mayRevoke: boolean };
-const FAMILY_CHECK_MS = 3_000;
+type Props = { runId: string; initialLease: LeaseView | null; agentNames: Record<string, string>; mayRevoke: boolean };
 
-export function RunTimeline({ runId, familyRunIds, initialLease, agentNames, mayRevoke }: Props) {
+export function RunTimeline({ runId, initialLease, agentNames, mayRevoke }: Props) {
   const client = useQueryClient();
   const [denialsOnly, setDenialsOnly] = useState(false);
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -37,8 +35,7 @@ export function RunTimeline({ runId, familyRunIds, initialLease, agentNames, may
     },
     [client],
   );
-  const [generation, setGeneration] = useState(0);
-  const { events, state } = useRunEvents(runId, onEvents, generation);
+  const { events, state } = useRunEvents(runId, onEvents);
 
   // The run's current lease: the latest one issued for this run (a run may be given another lease).
   const leaseId = useMemo(() => {
@@ -56,25 +53,6 @@ export function RunTimeline({ runId, familyRunIds, initialLease, agentNames, may
   const model = useMemo(() => buildTimeline(runId, events), [runId, events]);
   const rows = denialsOnly ? onlyDenials(model.rows) : model.rows;
   const live = lease ? LIVE.has(lease.status) : false;
-
-  // The stream fixes the run's family of subagent runs when it opens and does not learn of a subagent
-  // started later; while the run is live, look for new subagent runs and reopen the stream to follow them.
-  const knownRuns = useRef(new Set(familyRunIds));
-  useEffect(() => {
-    if (!live) return;
-    let stopped = false;
-    const check = async () => {
-      const ids = await runFamilyIds(runId).catch(() => [] as string[]);
-      if (stopped || !ids.some((id) => !knownRuns.current.has(id))) return;
-      for (const id of ids) knownRuns.current.add(id);
-      setGeneration((g) => g + 1);
-    };
-    const timer = setInterval(() => void check(), FAMILY_CHECK_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [runId, live]);
 
   return (
     <div className="space-y-6">

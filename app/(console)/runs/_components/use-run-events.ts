@@ -13,10 +13,10 @@ const bySeq = (a: RunEvent, b: RunEvent) => a.data.seq.length - b.data.seq.lengt
 /**
  * The run's events (and its subagents'), in audit order, from the SSE endpoint. The browser resumes
  * a dropped stream with Last-Event-ID on its own; events are keyed by seq, so a replay never doubles
- * a row. Arrivals are batched per frame: the first connection may replay a long backlog. Bumping
- * `generation` reopens the stream from the start.
+ * a row. Arrivals are batched per frame: the first connection may replay a long backlog. The server
+ * follows subagent runs started while the stream is open.
  */
-export function useRunEvents(runId: string, onEvents?: (events: RunEvent[]) => void, generation = 0): { events: RunEvent[]; state: StreamState } {
+export function useRunEvents(runId: string, onEvents?: (events: RunEvent[]) => void): { events: RunEvent[]; state: StreamState } {
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [state, setState] = useState<StreamState>("connecting");
   const callback = useRef(onEvents);
@@ -60,8 +60,7 @@ export function useRunEvents(runId: string, onEvents?: (events: RunEvent[]) => v
       source.close();
       if (timer) clearTimeout(timer);
     };
-    // A new generation opens a fresh stream that replays from the start (rows already shown are skipped).
-  }, [runId, generation]);
+  }, [runId]);
 
   return { events, state };
 }
