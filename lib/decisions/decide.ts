@@ -131,8 +131,10 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
       const leaf = c.chain!.leases[0]!;
       const row: DecisionRow = { id: newId("dec"), leaf, verdict: c.verdict, escalationId: null, at, latencyMs: 0 };
       let spent: Spent[] = [];
+      let consumed: string | null = null;
       if (c.verdict.outcome === "allow" && c.verdict.approvalId) {
-        if (await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at)) {
+        consumed = await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at);
+        if (consumed) {
           spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${c.chain!.leases.map((l) => l.id)}::text[], ${at})`);
         } else {
           row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool and resource (unknown, already used, expired, or granted for another call)` }] };
@@ -143,6 +145,9 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
       row.latencyMs = elapsed(c.started);
       await tx.$executeRaw(decisionInsertSql(c, row));
       const events: { id: string; at: Date; event: AuditInput }[] = [{ id: newId("evt"), at, event: decisionAudit(c, row) }];
+      if (consumed) {
+        events.push({ id: newId("evt"), at, event: { action: "escalation.consumed", actor: epActor(c.ep), subject: { type: "escalation", id: consumed }, agentId: leaf.agentId, runId: leaf.runId, leaseId: leaf.id, escalationId: consumed, decisionId: row.id, leaseVersion: leaf.version, tool: c.input.tool, outcome: "consumed", payload: { approvalId: c.input.approvalId } } });
+      }
       for (const l of spent.filter((s) => s.status === "exhausted")) {
         events.push({ id: newId("evt"), at, event: { action: "lease.ended", actor: epActor(c.ep), subject: { type: "lease", id: l.id }, agentId: l.agentId, runId: l.runId, leaseId: l.id, leaseVersion: l.version, payload: { status: "exhausted", reason: `all ${l.maxToolCalls} tool calls used` } } });
       }
@@ -198,15 +203,19 @@ function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): Decision
   };
 }
 
-/** Consumes a granted step-up approval exactly once, and only for the lease, tool and resource it was granted for. */
-async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, input: DecisionRequest, at: Date): Promise<boolean> {
+/**
+ * Consumes a granted step-up approval exactly once, and only for the lease, tool and resource it was
+ * granted for. Returns the escalation's id, or null when the approval cannot be used.
+ */
+async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, input: DecisionRequest, at: Date): Promise<string | null> {
   const resource = input.resource ? { type: input.resource.type, id: input.resource.id } : null;
-  const n = await tx.$executeRaw(Prisma.sql`
+  const rows = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
     UPDATE "escalations" SET "status" = 'consumed'
     WHERE "approvalId" = ${approvalId} AND "status" = 'approved' AND "kind" = 'step_up' AND "leaseId" = ${leaseId}
       AND "tool" = ${input.tool} AND "approvalExpiresAt" > ${at}
-      AND ((${resource === null} AND "resource" IS NULL) OR ("resource" ->> 'type' = ${resource?.type ?? ""} AND "resource" ->> 'id' = ${resource?.id ?? ""}))`);
-  return n === 1;
+      AND ((${resource === null} AND "resource" IS NULL) OR ("resource" ->> 'type' = ${resource?.type ?? ""} AND "resource" ->> 'id' = ${resource?.id ?? ""}))
+    RETURNING "id"`);
+  return rows[0]?.id ?? null;
 }
 
 /** Opens the pending step-up escalation for this call, or joins the one already waiting. */

@@ -77,6 +77,9 @@ describe("escalations and votes", () => {
     expect([a, b].find((x) => x.decision === "deny")!.reasons[0]!.code).toBe("approval_invalid");
     expect((await ask(leaseToken, "pull_request.merge", { resource, approvalId })).reasons[0]!.code).toBe("approval_invalid");
     expect((await db().escalation.findUniqueOrThrow({ where: { id: esc } })).status).toBe("consumed");
+    const used = await db().auditEvent.findMany({ where: { escalationId: esc, action: "escalation.consumed" } });
+    expect(used).toHaveLength(1);
+    expect(used[0]!.decisionId).toBe([a, b].find((x) => x.decision === "allow")!.decisionId);
   });
 
   it("an approval expires after a few minutes", async () => {

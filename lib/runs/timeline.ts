@@ -15,6 +15,7 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   decision: "decision",
   "escalation.created": "escalation.created",
   "escalation.decided": "escalation.decided",
+  "escalation.consumed": "escalation.decided",
   "lease.revoked": "lease.revoked",
   "lease.ended": "lease.ended",
   "lease.grant_added": "lease.issued",
