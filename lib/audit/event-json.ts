@@ -2,7 +2,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { canonicalJson } from "@/lib/audit/canonical";
 import { CHAINED_COLUMNS } from "@/lib/audit/chain";
 import type { AuditEventView } from "@/lib/audit/schemas";
-import type { Db } from "@/lib/db";
+import type { Db, Tx } from "@/lib/db";
 import { createHash } from "node:crypto";
 
 const COLUMNS = CHAINED_COLUMNS.split(",").map((c) => c.trim().replaceAll('"', ""));
@@ -71,4 +71,12 @@ export function viewHash(prev: string, v: AuditEventView): string {
     s += PREFIX[i] + (k === "payload" ? canonicalParsedJson(x) : x === null ? "null" : typeof x === "number" ? canonicalJson(x) : JSON.stringify(x));
   }
   return createHash("sha256").update(prev).update(`${s}}`).digest("hex");
+}
+
+/** Up to `limit` committed events after `afterSeq`, oldest first, as views: one text value per batch. */
+export async function fetchEventViewsAfter(db: Db | Tx, afterSeq: bigint, limit: number): Promise<AuditEventView[]> {
+  const [row] = await db.$queryRaw<{ events: string }[]>(Prisma.sql`
+    SELECT coalesce(json_agg(${EVENT_ARRAY} ORDER BY "seq"), '[]')::text AS events
+    FROM (SELECT * FROM "audit_events" WHERE "seq" > ${afterSeq} ORDER BY "seq" LIMIT ${limit}) e`);
+  return (JSON.parse(row!.events) as unknown[][]).map(toView);
 }

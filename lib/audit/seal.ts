@@ -1,5 +1,6 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { CHAINED_COLUMNS, chainHash, gapHash, type ChainedEvent } from "@/lib/audit/chain";
+import { gapHash } from "@/lib/audit/chain";
+import { fetchEventViewsAfter, viewHash } from "@/lib/audit/event-json";
 import type { Db } from "@/lib/db";
 
 /** A gap is waited out this long at least, beyond the transaction horizon, before it is sealed as permanent. */
@@ -19,7 +20,7 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
       if (!lock?.locked) return { sealed: 0, gaps: 0, waiting: false };
       const state = await tx.auditSealState.findUniqueOrThrow({ where: { id: 1 } });
       const [snap] = await tx.$queryRaw<{ xmin: string; xmax: string }[]>(Prisma.sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
-      const events = await tx.$queryRaw<ChainedEvent[]>(Prisma.sql`SELECT ${Prisma.raw(CHAINED_COLUMNS)} FROM "audit_events" WHERE "seq" > ${state.lastSeq} ORDER BY "seq" LIMIT ${max}`);
+      const events = await fetchEventViewsAfter(tx, state.lastSeq, max);
       let expected = state.lastSeq + 1n;
       let hash = state.lastHash;
       let gaps = 0;
@@ -27,7 +28,8 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
       let gapUpdate: { gapSeq: bigint | null; gapXmax: string | null; gapSeenAt: Date | null } = { gapSeq: null, gapXmax: null, gapSeenAt: null };
       const seals: { seq: bigint; hash: string; gap: boolean }[] = [];
       for (const e of events) {
-        if (e.seq > expected) {
+        const seq = BigInt(e.seq);
+        if (seq > expected) {
           const seenBefore = state.gapSeq === expected && state.gapXmax && state.gapSeenAt;
           const permanent = seenBefore && BigInt(snap!.xmin) > BigInt(state.gapXmax!) && Date.now() - state.gapSeenAt!.getTime() > GAP_GRACE_MS;
           if (!permanent) {
@@ -35,14 +37,14 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
             waiting = true;
             break;
           }
-          for (; expected < e.seq; expected++, gaps++) {
+          for (; expected < seq; expected++, gaps++) {
             hash = gapHash(hash, expected);
             seals.push({ seq: expected, hash, gap: true });
           }
         }
-        hash = chainHash(hash, e);
-        seals.push({ seq: e.seq, hash, gap: false });
-        expected = e.seq + 1n;
+        hash = viewHash(hash, e);
+        seals.push({ seq, hash, gap: false });
+        expected = seq + 1n;
       }
       if (seals.length) {
         for (let i = 0; i < seals.length; i += 5_000) await tx.auditSeal.createMany({ data: seals.slice(i, i + 5_000) });

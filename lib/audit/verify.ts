@@ -62,6 +62,8 @@ export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: big
     if (!seals.length) break;
     cursor = hi;
   }
+  // The sealer's state says the chain reaches `to`: seals missing at its end were cut off.
+  if (cursor < to) return broken(cursor + 1n, `seal for seq ${cursor + 1n} is missing: the chain itself was cut`);
   const checkpoint = await latestCheckpointProblem(db);
   if (checkpoint) return { ok: false, checked, firstBrokenSeq: checkpoint.seq, detail: checkpoint.detail, unsealed: 0 };
   const [{ unsealed }] = (await db.$queryRaw<{ unsealed: bigint }[]>(Prisma.sql`SELECT count(*)::bigint AS unsealed FROM "audit_events" WHERE "seq" > ${state.lastSeq}`)) as [{ unsealed: bigint }];
