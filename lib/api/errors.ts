@@ -52,20 +52,26 @@ export function fromZod(err: z.ZodError): AppError {
   return new AppError("invalid_request", message, issues);
 }
 
-/** True when the database could not be reached (connection refused, reset, timed out, shutting down). */
+const UNAVAILABLE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|57P01|57P02|57P03|53300|08\d{3}|P1001|P1002|P1017|P2024)$/;
+const UNAVAILABLE_MESSAGE = /(ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection|terminating connection|database system is (shutting down|starting up|in recovery mode)|too many clients)/i;
+
+/**
+ * True when the database could not be reached or is going away (connection refused, reset or timed
+ * out; shutting down; out of connections). Prisma nests the driver's error (e.g. under
+ * meta.driverAdapterError.cause), so every nested object is looked at.
+ */
 export function isStoreUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
-  let e: unknown = err;
-  while (e && typeof e === "object" && !seen.has(e)) {
+  const stack: unknown[] = [err];
+  while (stack.length) {
+    const e = stack.pop();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
     seen.add(e);
-    const { code, message, name } = e as { code?: unknown; message?: unknown; name?: unknown };
-    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P01|57P02|57P03|08\d{3}|P1001|P1002|P1017|P2024)$/.test(code)) return true;
-    if (typeof message === "string" && /(ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection|terminating connection)/i.test(message)) return true;
-    if (name === "DriverAdapterError" || name === "PrismaClientInitializationError") {
-      const cause = (e as { cause?: { kind?: string; originalCode?: string } }).cause;
-      if (cause?.kind && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(cause.kind)) return true;
-    }
-    e = (e as { cause?: unknown }).cause;
+    const o = e as { code?: unknown; originalCode?: unknown; message?: unknown; kind?: unknown };
+    if (UNAVAILABLE_CODE.test(String(o.code)) || UNAVAILABLE_CODE.test(String(o.originalCode))) return true;
+    if (typeof o.message === "string" && UNAVAILABLE_MESSAGE.test(o.message)) return true;
+    if (typeof o.kind === "string" && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections|DatabaseDoesNotExist/.test(o.kind)) return true;
+    stack.push(...Object.values(e as object).filter((v) => v && typeof v === "object"), (e as { cause?: unknown }).cause);
   }
   return false;
 }
