@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 import { DEMO, apiSession, signIn } from "./support/auth";
+import { enforcementPoint } from "./support/enforcement-point";
 
 type Decision = { decision: "allow" | "deny" | "escalate"; decisionId: string; reasons: { code: string; message: string }[]; escalationId: string | null };
 type Escalation = { id: string; status: string; approvalId: string | null; approvals: { by: string; verdict: string; reason: string }[] };
@@ -13,13 +14,7 @@ test.describe("Approval queue", () => {
   test.beforeAll(async ({ baseURL }) => {
     origin = new URL(baseURL!).origin;
     admin = await apiSession(baseURL!, DEMO.admin.email);
-    const made = await admin.post("/api/v1/enforcement-points", {
-      headers: { origin, "content-type": "application/json" },
-      data: { name: `e2e-approvals-${randomBytes(3).toString("hex")}`, scopes: ["decisions:write", "escalations:write", "leases:request"] },
-    });
-    expect(made.status(), await made.text()).toBe(201);
-    const { key } = (await made.json()) as { key: string };
-    ep = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+    ep = await enforcementPoint(admin, baseURL!, "e2e-approvals", ["decisions:write", "escalations:write", "leases:request"]);
   });
 
   test.afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { DEMO, apiSession, signIn } from "./support/auth";
+import { enforcementPoint } from "./support/enforcement-point";
 
 type Decision = { decision: "allow" | "deny" | "escalate"; decisionId: string; reasons: { code: string }[] };
 
@@ -17,13 +18,7 @@ test.describe("Audit explorer", () => {
   test.beforeAll(async ({ baseURL }) => {
     const origin = new URL(baseURL!).origin;
     admin = await apiSession(baseURL!, DEMO.admin.email);
-    const made = await admin.post("/api/v1/enforcement-points", {
-      headers: { origin, "content-type": "application/json" },
-      data: { name: `e2e-audit-${randomBytes(3).toString("hex")}`, scopes: ["decisions:write"] },
-    });
-    expect(made.status(), await made.text()).toBe(201);
-    const { key } = (await made.json()) as { key: string };
-    ep = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+    ep = await enforcementPoint(admin, baseURL!, "e2e-audit", ["decisions:write"]);
 
     const agents = (await (await admin.get("/api/v1/agents?q=repo-maintenance")).json()) as { agents: { id: string; name: string }[] };
     agent = agents.agents.find((a) => a.name === "repo-maintenance-agent")!;

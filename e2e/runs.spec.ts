@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { DEMO, apiSession, signIn } from "./support/auth";
+import { enforcementPoint } from "./support/enforcement-point";
 
 type Decision = { decision: "allow" | "deny" | "escalate"; decisionId: string; reasons: { code: string }[] };
 type Issued = { lease: { id: string; runId: string; status: string }; leaseToken: string };
@@ -26,13 +27,7 @@ test.describe("Run timeline, receipt and dashboard", () => {
   test.beforeAll(async ({ baseURL }) => {
     origin = new URL(baseURL!).origin;
     admin = await apiSession(baseURL!, DEMO.admin.email);
-    const made = await admin.post("/api/v1/enforcement-points", {
-      headers: { origin, "content-type": "application/json" },
-      data: { name: `e2e-runs-${randomBytes(3).toString("hex")}`, scopes: ["decisions:write", "leases:delegate", "leases:complete"] },
-    });
-    expect(made.status(), await made.text()).toBe(201);
-    const { key } = (await made.json()) as { key: string };
-    ep = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+    ep = await enforcementPoint(admin, baseURL!, "e2e-runs", ["decisions:write", "leases:delegate", "leases:complete"]);
   });
 
   test.afterAll(async () => {

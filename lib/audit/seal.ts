@@ -3,14 +3,18 @@ import { gapHash } from "@/lib/audit/chain";
 import { fetchEventViewsAfter, viewHash } from "@/lib/audit/event-json";
 import type { Db } from "@/lib/db";
 
-/** A gap is waited out this long at least, beyond the transaction horizon, before it is sealed as permanent. */
-const GAP_GRACE_MS = 5_000;
+/**
+ * A gap is waited out this long at least, beyond the transaction horizon (the real guard), before it
+ * is sealed as permanent: it covers the instant between nextval() and the inserting transaction taking
+ * its xid, and keeps the seal lag within about 2 s.
+ */
+const GAP_GRACE_MS = 1_000;
 
 /**
  * Extends the hash chain over committed audit events, strictly in seq order. It runs beside the
  * decision path, never in it: writers only INSERT, and this reads what they committed. One instance
  * seals at a time (advisory lock). A missing seq (an insert that rolled back) blocks the chain until
- * every transaction running when the gap was seen has ended, and 5 s have passed; then it is sealed as
+ * every transaction running when the gap was seen has ended, and 1 s has passed; then it is sealed as
  * a gap, so an event forged into it later is detected as inserted.
  */
 export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: number; gaps: number; waiting: boolean }> {

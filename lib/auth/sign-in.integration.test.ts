@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FAILURES, signInWithPassword } from "@/lib/auth/options";
+import { authOptions, MAX_FAILURES, signInWithPassword } from "@/lib/auth/options";
 import { db } from "@/lib/db";
 import { seedPerson } from "@/test/factories";
 
@@ -22,5 +22,20 @@ describe("password sign-in", () => {
     for (let i = 0; i < MAX_FAILURES; i++) expect(await signInWithPassword(p.email, `guess ${i} guess`)).toBeNull();
     expect(await signInWithPassword(p.email, "correct horse battery")).toBeNull();
     expect(await db().auditEvent.count({ where: { action: "auth.sign_in_throttled", subjectId: p.email } })).toBe(1);
+  });
+});
+
+describe("SSO (OIDC) sign-in", () => {
+  const signIn = (email: string | undefined) =>
+    authOptions().callbacks!.signIn!({ user: { id: "sub-123", email }, account: { provider: "oidc", type: "oauth", providerAccountId: "sub-123" } } as never);
+
+  it("signs in only people an admin has added, and never a disabled one", async () => {
+    const active = await seedPerson(db(), { role: "approver" });
+    const disabled = await seedPerson(db(), { role: "approver", status: "disabled" });
+    expect(await signIn(active.email.toUpperCase())).toBe(true);
+    expect(await signIn(disabled.email)).toBe(false);
+    expect(await signIn(`stranger-${Date.now()}@example.test`)).toBe(false);
+    expect(await signIn(undefined)).toBe(false);
+    expect(await db().auditEvent.count({ where: { action: "auth.sign_in", actorId: active.id, payload: { path: ["method"], equals: "oidc" } } })).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
+import { CheckboxGroup } from "@/components/ui/checkbox-group";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
@@ -133,17 +134,7 @@ function CreateEp({ scopes }: { scopes: readonly string[] }) {
         <Field label="Enforcement point name" className="max-w-sm">
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} className={inputClass} placeholder="mcp-gateway-prod" />
         </Field>
-        <fieldset className="mt-3">
-          <legend className="text-sm font-medium">Scopes</legend>
-          <div className="mt-1 flex flex-wrap gap-3">
-            {scopes.map((s) => (
-              <label key={s} className="flex items-center gap-1.5 font-mono text-sm">
-                <input type="checkbox" checked={chosen.includes(s)} onChange={(e) => setChosen(e.target.checked ? [...chosen, s] : chosen.filter((x) => x !== s))} className="size-4" />
-                {s}
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <CheckboxGroup legend="Scopes" options={scopes} chosen={chosen} onChange={setChosen} />
         <div className="mt-3">
           <ErrorAlert error={create.error} />
         </div>

@@ -1,5 +1,6 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
+import { CheckboxGroup } from "@/components/ui/checkbox-group";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Badge, type Tone } from "@/components/ui/badge";
@@ -179,17 +180,7 @@ function CreateWebhook({ events }: { events: readonly string[] }) {
         <Field label="Endpoint URL" className="max-w-xl" error={create.error?.issueFor?.("url")}>
           <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} required maxLength={2000} className={inputClass} placeholder="https://chat.example.com/hooks/lanyard" />
         </Field>
-        <fieldset className="mt-3">
-          <legend className="text-sm font-medium">Events</legend>
-          <div className="mt-1 flex flex-wrap gap-4">
-            {events.map((e) => (
-              <label key={e} className="flex items-center gap-1.5 font-mono text-sm">
-                <input type="checkbox" checked={chosen.includes(e)} onChange={(ev) => setChosen(ev.target.checked ? [...chosen, e] : chosen.filter((x) => x !== e))} className="size-4" />
-                {e}
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <CheckboxGroup legend="Events" options={events} chosen={chosen} onChange={setChosen} />
         <div className="mt-3">
           <ErrorAlert error={create.error} />
         </div>
