@@ -48,8 +48,13 @@ const toMessage = (e: ChainedEvent): SseMessage => ({ id: e.seq.toString(), even
  * gap, ids are audit seqs), then new events as they commit, woken by the bus (any instance) with a
  * periodic re-check underneath. Returns the cleanup.
  */
-export async function followRun(db: Db, runId: string, lastEventId: string | null, send: (m: SseMessage) => void): Promise<() => void> {
+/** 404 (in the error shape) before a stream opens, rather than an error event inside it. */
+export async function requireRun(db: Db, runId: string): Promise<void> {
   if (!(await db.run.findUnique({ where: { id: runId }, select: { id: true } }))) throw notFound(`run ${runId}`);
+}
+
+/** The caller has checked the run exists (requireRun). */
+export async function followRun(db: Db, runId: string, lastEventId: string | null, send: (m: SseMessage) => void): Promise<() => void> {
   let family = await runFamily(db, runId);
   let after = lastEventId && /^\d{1,19}$/.test(lastEventId) ? BigInt(lastEventId) : 0n;
   let running: Promise<void> | null = null;
