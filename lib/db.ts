@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 
@@ -22,4 +23,18 @@ const globalForDb = globalThis as unknown as { lanyardDb?: Db };
 export function db(): Db {
   globalForDb.lanyardDb ??= createClient(env().DATABASE_URL);
   return globalForDb.lanyardDb;
+}
+
+const globalForBulk = globalThis as unknown as { lanyardBulkPool?: pg.Pool };
+
+/**
+ * A small pool for bulk reads that stream many rows as text (audit exports). Prisma turns every row
+ * into an object of typed values, which cost most of an export's time; these reads take the text
+ * PostgreSQL sends as is. Idle connections close, and the pool never holds a process open.
+ */
+export function bulkPool(): pg.Pool {
+  globalForBulk.lanyardBulkPool ??= new pg.Pool({ connectionString: env().DATABASE_URL, max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true, connectionTimeoutMillis: env().LANYARD_DB_POOL_WAIT_MS });
+  // An idle connection the server drops (restart, failover) must not crash the process.
+  if (!globalForBulk.lanyardBulkPool.listenerCount("error")) globalForBulk.lanyardBulkPool.on("error", () => {});
+  return globalForBulk.lanyardBulkPool;
 }

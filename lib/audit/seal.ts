@@ -1,7 +1,6 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { gapHash } from "@/lib/audit/chain";
-import { fetchEventViewsAfter, viewHash } from "@/lib/audit/event-json";
-import type { Db } from "@/lib/db";
+import { gapHash, linkHash } from "@/lib/audit/chain";
+import type { Db, Tx } from "@/lib/db";
 
 /**
  * A gap is waited out this long at least, beyond the transaction horizon (the real guard), before it
@@ -22,17 +21,17 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
     async (tx) => {
       const [lock] = await tx.$queryRaw<{ locked: boolean }[]>(Prisma.sql`SELECT pg_try_advisory_xact_lock(hashtext('lanyard.audit_seal')) AS locked`);
       if (!lock?.locked) return { sealed: 0, gaps: 0, waiting: false };
+      await requireUtf8(tx);
       const state = await tx.auditSealState.findUniqueOrThrow({ where: { id: 1 } });
       const [snap] = await tx.$queryRaw<{ xmin: string; xmax: string }[]>(Prisma.sql`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
-      const events = await fetchEventViewsAfter(tx, state.lastSeq, max);
+      const events = await fetchDigestsAfter(tx, state.lastSeq, max);
       let expected = state.lastSeq + 1n;
       let hash = state.lastHash;
       let gaps = 0;
       let waiting = false;
       let gapUpdate: { gapSeq: bigint | null; gapXmax: string | null; gapSeenAt: Date | null } = { gapSeq: null, gapXmax: null, gapSeenAt: null };
       const seals: { seq: bigint; hash: string; gap: boolean }[] = [];
-      for (const e of events) {
-        const seq = BigInt(e.seq);
+      for (const { seq, digest } of events) {
         if (seq > expected) {
           const seenBefore = state.gapSeq === expected && state.gapXmax && state.gapSeenAt;
           const permanent = seenBefore && BigInt(snap!.xmin) > BigInt(state.gapXmax!) && Date.now() - state.gapSeenAt!.getTime() > GAP_GRACE_MS;
@@ -46,12 +45,15 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
             seals.push({ seq: expected, hash, gap: true });
           }
         }
-        hash = viewHash(hash, e);
+        hash = linkHash(hash, digest);
         seals.push({ seq, hash, gap: false });
         expected = seq + 1n;
       }
-      if (seals.length) {
-        for (let i = 0; i < seals.length; i += 5_000) await tx.auditSeal.createMany({ data: seals.slice(i, i + 5_000) });
+      for (let i = 0; i < seals.length; i += 20_000) {
+        const part = seals.slice(i, i + 20_000);
+        await tx.$executeRaw(Prisma.sql`
+          INSERT INTO "audit_seals" ("seq", "hash", "gap")
+          SELECT * FROM unnest(${part.map((s) => s.seq.toString())}::bigint[], ${part.map((s) => s.hash)}::text[], ${part.map((s) => s.gap)}::boolean[])`);
       }
       await tx.auditSealState.update({
         where: { id: 1 },
@@ -61,4 +63,25 @@ export async function sealPending(db: Db, max = 20_000): Promise<{ sealed: numbe
     },
     { timeout: 60_000 },
   );
+}
+
+/**
+ * Up to `limit` committed events after `afterSeq`, oldest first, as (seq, digest): PostgreSQL
+ * computes the digests, and a batch crosses the driver as one text value.
+ */
+export async function fetchDigestsAfter(db: Db | Tx, afterSeq: bigint, limit: number): Promise<{ seq: bigint; digest: Buffer }[]> {
+  const [row] = await db.$queryRaw<{ digests: string }[]>(Prisma.sql`
+    SELECT coalesce(string_agg("seq"::text || ':' || encode("digest", 'hex'), ',' ORDER BY "seq"), '') AS digests
+    FROM (SELECT "seq", lanyard_audit_digest(e) AS "digest" FROM "audit_events" e WHERE "seq" > ${afterSeq} ORDER BY "seq" LIMIT ${limit}) x`);
+  if (!row!.digests) return [];
+  return row!.digests.split(",").map((pair) => {
+    const at = pair.indexOf(":");
+    return { seq: BigInt(pair.slice(0, at)), digest: Buffer.from(pair.slice(at + 1), "hex") };
+  });
+}
+
+/** The digest sends text in the client encoding; every Lanyard connection speaks UTF-8, and this says so if one does not. */
+export async function requireUtf8(db: Db | Tx): Promise<void> {
+  const [row] = await db.$queryRaw<{ encoding: string }[]>(Prisma.sql`SELECT current_setting('client_encoding') AS encoding`);
+  if (row?.encoding !== "UTF8") throw new Error(`audit digests need client_encoding UTF8, this connection has ${row?.encoding}`);
 }

@@ -1,73 +1,108 @@
+import { availableParallelism } from "node:os";
 import { CompactSign, compactVerify, importJWK, type JWK } from "jose";
 import { AppError } from "@/lib/api/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { gapHash, GENESIS } from "@/lib/audit/chain";
-import { fetchSealBatch, viewHash } from "@/lib/audit/event-json";
+import { GENESIS } from "@/lib/audit/chain";
+import { requireUtf8 } from "@/lib/audit/seal";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { ALG, keys } from "@/lib/tokens/keys";
 
 export type VerifyResult = { ok: boolean; checked: number; firstBrokenSeq: string | null; detail: string; unsealed: number };
 
-const BATCH = 20_000;
+/** Seqs per range query, and ranges checked at once (PostgreSQL does the hashing: one backend each). */
+const RANGE = 50_000;
+const PARALLEL = Math.max(2, Math.min(4, availableParallelism()));
+
+type Problem = "unsealed" | "cut" | "gap_filled" | "gap_hash" | "deleted" | "modified";
+type RangeResult = { checked: number; lastSealed: bigint | null; first: { seq: bigint; problem: Problem; id: string | null } | null };
+
+const DETAIL: Record<Problem, (seq: bigint, id: string | null) => string> = {
+  unsealed: (seq, id) => `event seq ${seq} (${id}) has no seal in the chain: inserted after sealing, or its seal was cut out`,
+  cut: (seq) => `seal for seq ${seq} is missing: the chain itself was cut`,
+  gap_filled: (seq, id) => `event seq ${seq} (${id}) stands where no committed event was sealed: inserted`,
+  gap_hash: (seq) => `the seal of gap ${seq} does not match the chain`,
+  deleted: (seq) => `event seq ${seq} was sealed but is gone: deleted`,
+  modified: (seq, id) => `event seq ${seq} (${id}) differs from what was sealed: modified or moved`,
+};
 
 /**
- * Recomputes the chain over [fromSeq, toSeq] and compares it with the seals: names the first event
- * that was modified or moved (hash differs), deleted (sealed, now missing), or inserted (present where
- * no seal, or where a gap was sealed). Then checks the latest signed checkpoint, to catch a truncation
- * of events and seals together.
+ * Recomputes every link of the chain over [fromSeq, toSeq] and names the first event that was
+ * modified or moved (its link no longer hashes to its seal), deleted (sealed, now missing), or
+ * inserted (present where no seal stands, or where a gap was sealed), and the first seal cut out.
+ * Each link depends only on its event and the stored hash before it, so ranges are checked in
+ * parallel inside PostgreSQL. Then the latest signed checkpoint is checked, to catch a truncation of
+ * events and seals together.
  */
-export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: bigint } = {}): Promise<VerifyResult> {
+export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: bigint; rangeSize?: number } = {}): Promise<VerifyResult> {
+  await requireUtf8(db);
   const state = await db.auditSealState.findUniqueOrThrow({ where: { id: 1 } });
-  const from = range.fromSeq ?? 1n;
+  const from = range.fromSeq !== undefined && range.fromSeq > 1n ? range.fromSeq : 1n;
   const to = range.toSeq !== undefined && range.toSeq < state.lastSeq ? range.toSeq : state.lastSeq;
-  const [prevRow] = await db.$queryRaw<{ hash: string }[]>(Prisma.sql`SELECT "hash" FROM "audit_seals" WHERE "seq" < ${from} ORDER BY "seq" DESC LIMIT 1`);
-  let prev = prevRow?.hash ?? GENESIS;
+  const ranges: [bigint, bigint][] = [];
+  const size = BigInt(range.rangeSize ?? RANGE);
+  for (let lo = from; lo <= to; lo += size) ranges.push([lo, lo + size - 1n < to ? lo + size - 1n : to]);
   let checked = 0;
-  let cursor = from - 1n;
-  const broken = (seq: bigint, detail: string) => ({ ok: false, checked, firstBrokenSeq: seq.toString(), detail, unsealed: 0 });
-  // Each batch (seals and events together, one round trip) is fetched while the previous one is hashed.
-  const fetch = (after: bigint) => {
-    const p = fetchSealBatch(db, after, to, BATCH);
-    p.catch(() => {}); // awaited below; an early return must not leave an unhandled rejection
-    return p;
-  };
-  let next = cursor < to ? fetch(cursor) : null;
-  while (next) {
-    const { seals, events } = await next;
-    const hi = seals.length ? seals[seals.length - 1]!.seq : to;
-    next = seals.length && hi < to ? fetch(hi) : null;
-    const bySeq = new Map(events.map((e) => [e.seq, e]));
-    const sealed = new Set(seals.map((s) => s.seq.toString()));
-    // An event where no seal stands (between sealed ones) was inserted behind the sealer's back.
-    const found = events.find((e) => !sealed.has(e.seq));
-    const intruder = found ? { seq: BigInt(found.seq), id: found.id } : undefined;
-    let expected = cursor + 1n;
-    for (const s of seals) {
-      if (intruder && intruder.seq < s.seq) return broken(intruder.seq, `event seq ${intruder.seq} (${intruder.id}) is not in the chain: inserted after sealing`);
-      if (s.seq !== expected) return broken(expected, `seal for seq ${expected} is missing: the chain itself was cut`);
-      const e = bySeq.get(s.seq.toString());
-      if (s.gap) {
-        if (e) return broken(s.seq, `event seq ${s.seq} (${e.id}) stands where no committed event was sealed: inserted`);
-        if (gapHash(prev, s.seq) !== s.hash) return broken(s.seq, `the seal of gap ${s.seq} does not match the chain`);
-      } else {
-        if (!e) return broken(s.seq, `event seq ${s.seq} was sealed but is gone: deleted`);
-        if (viewHash(prev, e) !== s.hash) return broken(s.seq, `event seq ${s.seq} (${e.id}) differs from what was sealed: modified or moved`);
-        checked++;
-      }
-      prev = s.hash;
-      expected = s.seq + 1n;
+  let first: RangeResult["first"] = null;
+  let next = 0;
+  // Ranges are taken in order; once a break is found, ranges after it are not started.
+  const worker = async () => {
+    while (next < ranges.length) {
+      const [lo, hi] = ranges[next++]!;
+      if (first && lo > first.seq) return;
+      const r = await checkRange(db, lo, hi, from);
+      checked += r.checked;
+      if (r.first && (!first || r.first.seq < first.seq)) first = r.first;
     }
-    if (intruder && (!seals.length || intruder.seq > hi)) return broken(intruder.seq, `event seq ${intruder.seq} (${intruder.id}) is not in the chain: inserted after sealing`);
-    if (!seals.length) break;
-    cursor = hi;
-  }
-  // The sealer's state says the chain reaches `to`: seals missing at its end were cut off.
-  if (cursor < to) return broken(cursor + 1n, `seal for seq ${cursor + 1n} is missing: the chain itself was cut`);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, ranges.length) }, worker));
+  const broken = first as RangeResult["first"];
+  if (broken) return { ok: false, checked, firstBrokenSeq: broken.seq.toString(), detail: DETAIL[broken.problem](broken.seq, broken.id), unsealed: 0 };
   const checkpoint = await latestCheckpointProblem(db);
   if (checkpoint) return { ok: false, checked, firstBrokenSeq: checkpoint.seq, detail: checkpoint.detail, unsealed: 0 };
   const [{ unsealed }] = (await db.$queryRaw<{ unsealed: bigint }[]>(Prisma.sql`SELECT count(*)::bigint AS unsealed FROM "audit_events" WHERE "seq" > ${state.lastSeq}`)) as [{ unsealed: bigint }];
   return { ok: true, checked, firstBrokenSeq: null, detail: `${checked} events verified through seq ${to}${unsealed ? `; ${unsealed} newer events not sealed yet` : ""}`, unsealed: Number(unsealed) };
+}
+
+/**
+ * One range [lo, hi] in one statement: seals (with the one before lo, for the first link) merge-joined
+ * with events and their digests; every link recomputed; the first problem and the count of good events.
+ * A missing seal shows as a seal whose predecessor is not seq - 1, or as the range ending early.
+ */
+async function checkRange(db: Db, lo: bigint, hi: bigint, from: bigint): Promise<RangeResult> {
+  const before = lo > 1n ? lo - 1n : 1n;
+  const [row] = await db.$queryRaw<{ checked: bigint; lastSealed: bigint | null; first: [string, Problem, string | null] | null }[]>(Prisma.sql`
+    WITH s AS (
+      SELECT "seq", "hash", "gap", lag("seq") OVER w AS "prevSeq", lag("hash") OVER w AS "prevHash"
+      FROM "audit_seals" WHERE "seq" >= ${lo - 1n} AND "seq" <= ${hi} WINDOW w AS (ORDER BY "seq")
+    ), e AS (
+      SELECT "seq", "id", lanyard_audit_digest(e) AS "digest" FROM "audit_events" e WHERE "seq" >= ${lo} AND "seq" <= ${hi}
+    ), v AS (
+      SELECT coalesce(s."seq", e."seq") AS "seq", e."id", s."seq" AS "sealed", coalesce(s."gap", false) AS "gap",
+        CASE
+          WHEN s."seq" IS NULL THEN 'unsealed'
+          WHEN s."seq" > 1 AND s."prevSeq" IS DISTINCT FROM s."seq" - 1 THEN 'cut'
+          WHEN s."gap" AND e."seq" IS NOT NULL THEN 'gap_filled'
+          WHEN s."gap" THEN CASE WHEN sha256(decode(coalesce(s."prevHash", ${GENESIS}), 'hex') || convert_to('gap:' || s."seq", 'UTF8')) = decode(s."hash", 'hex') THEN NULL ELSE 'gap_hash' END
+          WHEN e."seq" IS NULL THEN 'deleted'
+          WHEN sha256(decode(coalesce(s."prevHash", ${GENESIS}), 'hex') || e."digest") = decode(s."hash", 'hex') THEN NULL
+          ELSE 'modified'
+        END AS "problem",
+        CASE WHEN s."seq" IS NOT NULL THEN coalesce(s."prevSeq" + 1, ${lo === from ? before : lo}) ELSE e."seq" END AS "at"
+      FROM s FULL JOIN e ON e."seq" = s."seq"
+      WHERE s."seq" IS NULL OR s."seq" >= ${lo}
+    )
+    SELECT count(*) FILTER (WHERE "problem" IS NULL AND NOT "gap") AS "checked", max("sealed") AS "lastSealed",
+      (array_agg(json_build_array(CASE WHEN "problem" = 'cut' THEN "at" ELSE "seq" END, "problem", "id") ORDER BY CASE WHEN "problem" = 'cut' THEN "at" ELSE "seq" END) FILTER (WHERE "problem" IS NOT NULL))[1] AS "first"
+    FROM v`);
+  let first: RangeResult["first"] = row!.first ? { seq: BigInt(row!.first[0]), problem: row!.first[1], id: row!.first[2] } : null;
+  // Seals missing at the end of the range (the chain's end, when hi is the sealed head).
+  const lastSealed = row!.lastSealed;
+  if ((lastSealed ?? lo - 1n) < hi) {
+    const seq = (lastSealed ?? lo - 1n) + 1n;
+    if (!first || seq < first.seq) first = { seq, problem: "cut", id: null };
+  }
+  return { checked: Number(row!.checked), lastSealed, first };
 }
 
 async function latestCheckpointProblem(db: Db): Promise<{ seq: string; detail: string } | null> {
