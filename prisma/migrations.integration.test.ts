@@ -13,7 +13,8 @@ const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
 function migrateDiff(schema: string) {
   const res = spawnSync(process.execPath, [prismaCli, "migrate", "diff", "--from-migrations", "prisma/migrations", "--to-schema", schema, "--exit-code"], {
     cwd: root,
-    env: process.env, // DATABASE_URL: the test server, which hosts the shadow database
+    // The test server hosts the shadow database; creating it takes the owner, not the application's role.
+    env: { ...process.env, DATABASE_URL: process.env.LANYARD_TEST_OWNER_DATABASE_URL },
     encoding: "utf8",
     timeout: 120_000,
   });

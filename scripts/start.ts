@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import path from "node:path";
 import { dataSecrets, openDatabase, projectRoot } from "./lib/embedded-db";
 import { migrate } from "./lib/migrate";
+import { runtimeRoleUrl } from "./lib/runtime-role";
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(projectRoot, process.env.LANYARD_DATA_DIR ?? ".data");
@@ -27,9 +28,15 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   migrate(database.url);
   const secrets = dataSecrets(dataDir);
+  // Migrations and the seed run as the schema's owner; the console runs as the least-privileged
+  // lanyard_app (it can only INSERT into the audit log). With an operator's DATABASE_URL, give the
+  // console's own login (a member of lanyard_app) as LANYARD_APP_DATABASE_URL.
+  const appUrl = process.env.LANYARD_APP_DATABASE_URL ?? (database.embedded ? await runtimeRoleUrl(database.url, secrets.appPassword) : undefined);
+  if (appUrl) log(`the console connects as ${new URL(appUrl).username}`);
+  else log("the console connects with DATABASE_URL; set LANYARD_APP_DATABASE_URL to a member of lanyard_app for least privilege");
   const env = {
     ...process.env,
-    DATABASE_URL: database.url,
+    DATABASE_URL: appUrl ?? database.url,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.sessionSecret,
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     PORT: String(port),
@@ -38,7 +45,7 @@ try {
   const password = process.env.LANYARD_DEMO_PASSWORD ?? "lanyard-demo";
   const seeded = spawnSync(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/seed.ts")], {
     cwd: projectRoot,
-    env: { ...env, LANYARD_SEED_DEMO: seedDemo, LANYARD_DEMO_PASSWORD: password },
+    env: { ...env, DATABASE_URL: database.url, LANYARD_SEED_DEMO: seedDemo, LANYARD_DEMO_PASSWORD: password },
     stdio: "inherit",
   });
   if (seeded.status !== 0) throw new Error("seeding failed");

@@ -1,17 +1,22 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { openDatabase, projectRoot } from "../scripts/lib/embedded-db";
 import { migrate } from "../scripts/lib/migrate";
+import { runtimeRoleUrl } from "../scripts/lib/runtime-role";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
+    ownerDatabaseUrl: string;
   }
 }
 
 /**
  * Integration tests run against a real PostgreSQL: DATABASE_URL when given (CI runs them a second
- * time on the machine's PostgreSQL 15), otherwise an embedded PostgreSQL 18 in .data/test.
+ * time on the machine's PostgreSQL 15), otherwise an embedded PostgreSQL 18 in .data/test. The code
+ * under test connects as the application's own least-privileged role, as the console does; tests that
+ * play a database superuser (tampering) use ownerDatabaseUrl.
  */
 export default async function setup(project: TestProject) {
   const db = await openDatabase({
@@ -20,7 +25,8 @@ export default async function setup(project: TestProject) {
     database: "lanyard_test",
   });
   migrate(db.url);
-  project.provide("databaseUrl", db.url);
+  project.provide("databaseUrl", await runtimeRoleUrl(db.url, randomBytes(18).toString("base64url")));
+  project.provide("ownerDatabaseUrl", db.url);
   return async () => {
     await db.stop();
   };

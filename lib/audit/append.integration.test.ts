@@ -2,13 +2,19 @@ import { describe, expect, it } from "vitest";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/audit/append";
 import { db } from "@/lib/db";
+import { ownerDb } from "@/test/owner-db";
 
 describe("audit log", () => {
-  it("is append-only at the database level: UPDATE, DELETE and TRUNCATE are refused", async () => {
+  it("is append-only at the database level: the application's role may not UPDATE, DELETE or TRUNCATE, and the owner is stopped by triggers", async () => {
     const id = await db().$transaction((tx) => appendAudit(tx, { action: "test.event", actor: { type: "system", label: "test" }, payload: { n: 1 } }));
-    await expect(db().$executeRaw(Prisma.sql`UPDATE "audit_events" SET "payload" = '{"n":2}' WHERE "id" = ${id}`)).rejects.toThrow(/append-only/);
-    await expect(db().$executeRaw(Prisma.sql`DELETE FROM "audit_events" WHERE "id" = ${id}`)).rejects.toThrow(/append-only/);
-    await expect(db().$executeRaw(Prisma.sql`TRUNCATE "audit_events"`)).rejects.toThrow(/append-only/);
+    const [{ user }] = (await db().$queryRaw<{ user: string }[]>(Prisma.sql`SELECT current_user AS "user"`)) as [{ user: string }];
+    expect(user).toBe("lanyard_app");
+    for (const client of [db(), ownerDb()]) {
+      const refused = client === db() ? /permission denied/ : /append-only/;
+      await expect(client.$executeRaw(Prisma.sql`UPDATE "audit_events" SET "payload" = '{"n":2}' WHERE "id" = ${id}`)).rejects.toThrow(refused);
+      await expect(client.$executeRaw(Prisma.sql`DELETE FROM "audit_events" WHERE "id" = ${id}`)).rejects.toThrow(refused);
+      await expect(client.$executeRaw(Prisma.sql`TRUNCATE "audit_events"`)).rejects.toThrow(refused);
+    }
     const row = await db().auditEvent.findUniqueOrThrow({ where: { id } });
     expect(row.payload).toEqual({ n: 1 });
   });

@@ -7,6 +7,7 @@ import { newId } from "@/lib/ids";
 import { sealPending } from "@/lib/audit/seal";
 import { verifyChain, verifyCheckpointJws, writeCheckpoint } from "@/lib/audit/verify";
 import { db } from "@/lib/db";
+import { ownerDb } from "@/test/owner-db";
 import { jwks } from "@/lib/tokens/keys";
 
 // Every test that seals or tampers with the one global chain lives in this file, so that they run one
@@ -15,7 +16,7 @@ import { jwks } from "@/lib/tokens/keys";
 
 /** Tampering as a database superuser would: with the append-only triggers switched off for one statement. */
 async function asSuperuser(sql: Prisma.Sql) {
-  await db().$transaction(async (tx) => {
+  await ownerDb().$transaction(async (tx) => {
     await tx.$executeRaw(Prisma.sql`SET LOCAL session_replication_role = replica`);
     await tx.$executeRaw(sql);
   });
@@ -159,6 +160,10 @@ describe("audit chain", () => {
     const rewritten = await verify(rows[0]!.seq);
     expect(rewritten).toMatchObject({ ok: false, firstBrokenSeq: victim.seq.toString() });
     expect(rewritten.detail).toMatch(/modified/);
+    await asSuperuser(Prisma.sql`UPDATE "audit_seals" SET "hash" = 'not a hash' WHERE "seq" = ${victim.seq}`);
+    const garbled = await verify(rows[0]!.seq);
+    expect(garbled).toMatchObject({ ok: false, firstBrokenSeq: victim.seq.toString() });
+    expect(garbled.detail).toMatch(/not a sha-256 hash/);
     await asSuperuser(Prisma.sql`UPDATE "audit_seals" SET "hash" = ${victim.hash} WHERE "seq" = ${victim.seq}`);
     expect((await verify(rows[0]!.seq)).ok).toBe(true);
   });
@@ -176,8 +181,13 @@ describe("audit chain", () => {
     }
   });
 
-  it("the application's own writes cannot UPDATE, DELETE or TRUNCATE the chain", async () => {
-    await expect(db().$executeRaw(Prisma.sql`DELETE FROM "audit_seals"`)).rejects.toThrow(/append-only/);
-    await expect(db().$executeRaw(Prisma.sql`TRUNCATE "audit_checkpoints"`)).rejects.toThrow(/append-only/);
+  it("the application's role cannot UPDATE, DELETE or TRUNCATE the chain; the owner is stopped by the triggers", async () => {
+    const [seal] = await db().auditSeal.findMany({ take: 1, orderBy: { seq: "desc" } });
+    for (const sql of [Prisma.sql`UPDATE "audit_seals" SET "hash" = 'x' WHERE "seq" = ${seal!.seq}`, Prisma.sql`DELETE FROM "audit_seals" WHERE "seq" = ${seal!.seq}`, Prisma.sql`TRUNCATE "audit_seals"`, Prisma.sql`DELETE FROM "audit_checkpoints"`, Prisma.sql`TRUNCATE "audit_checkpoints"`, Prisma.sql`UPDATE "receipts" SET "digest" = 'x'`]) {
+      await expect(db().$executeRaw(sql)).rejects.toThrow(/permission denied/);
+    }
+    await expect(ownerDb().$executeRaw(Prisma.sql`DELETE FROM "audit_seals" WHERE "seq" = ${seal!.seq}`)).rejects.toThrow(/append-only/);
+    await expect(ownerDb().$executeRaw(Prisma.sql`TRUNCATE "audit_checkpoints"`)).rejects.toThrow(/append-only/);
+    expect(await db().auditSeal.findUnique({ where: { seq: seal!.seq } })).toEqual(seal);
   });
 });

@@ -5,6 +5,7 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { GENESIS } from "@/lib/audit/chain";
 import { requireUtf8 } from "@/lib/audit/seal";
 import type { Db } from "@/lib/db";
+import { hasPgCode } from "@/lib/db-errors";
 import { newId } from "@/lib/ids";
 import { ALG, keys } from "@/lib/tokens/keys";
 
@@ -14,7 +15,7 @@ export type VerifyResult = { ok: boolean; checked: number; firstBrokenSeq: strin
 const RANGE = 50_000;
 const PARALLEL = Math.max(2, Math.min(4, availableParallelism()));
 
-type Problem = "unsealed" | "cut" | "gap_filled" | "gap_hash" | "deleted" | "modified";
+type Problem = "unsealed" | "cut" | "gap_filled" | "gap_hash" | "deleted" | "modified" | "malformed";
 type RangeResult = { checked: number; lastSealed: bigint | null; first: { seq: bigint; problem: Problem; id: string | null } | null };
 
 const DETAIL: Record<Problem, (seq: bigint, id: string | null) => string> = {
@@ -24,7 +25,19 @@ const DETAIL: Record<Problem, (seq: bigint, id: string | null) => string> = {
   gap_hash: (seq) => `the seal of gap ${seq} does not match the chain`,
   deleted: (seq) => `event seq ${seq} was sealed but is gone: deleted`,
   modified: (seq, id) => `event seq ${seq} (${id}) differs from what was sealed: modified or moved`,
+  malformed: (seq) => `the seal of seq ${seq} is not a sha-256 hash: rewritten`,
 };
+
+/**
+ * A seal that is not hex makes PostgreSQL's decode() fail the range's statement (22023): find it and
+ * name it, instead of failing verify with an error. Any other error is thrown.
+ */
+async function malformedSeal(db: Db, err: unknown, lo: bigint, hi: bigint): Promise<RangeResult> {
+  if (!hasPgCode(err, "22023")) throw err;
+  const [row] = await db.$queryRaw<{ seq: bigint | null }[]>(Prisma.sql`SELECT min("seq") AS seq FROM "audit_seals" WHERE "seq" >= ${lo - 1n} AND "seq" <= ${hi} AND "hash" !~ '^[0-9a-f]{64}$'`);
+  if (row?.seq === null || row?.seq === undefined) throw err;
+  return { checked: 0, lastSealed: null, first: { seq: row.seq, problem: "malformed", id: null } };
+}
 
 /**
  * Recomputes every link of the chain over [fromSeq, toSeq] and names the first event that was
@@ -50,7 +63,7 @@ export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: big
     while (next < ranges.length) {
       const [lo, hi] = ranges[next++]!;
       if (first && lo > first.seq) return;
-      const r = await checkRange(db, lo, hi, from);
+      const r = await checkRange(db, lo, hi, from).catch((err: unknown) => malformedSeal(db, err, lo, hi));
       checked += r.checked;
       if (r.first && (!first || r.first.seq < first.seq)) first = r.first;
     }

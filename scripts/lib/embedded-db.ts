@@ -8,13 +8,18 @@ export type Database = { url: string; embedded: boolean; stop: () => Promise<voi
 export const projectRoot = path.resolve(import.meta.dirname, "../..");
 
 /** Secrets the operator did not give are generated once per data folder and kept there (mode 600). */
-export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecret: string } {
+export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecret: string; appPassword: string } {
   // The folder stays traversable: as root, PostgreSQL runs as its own user and needs to reach pg/ inside it.
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const file = path.join(dataDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
-  const secrets = { pgPassword: randomBytes(24).toString("base64url"), sessionSecret: randomBytes(32).toString("base64url") };
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  const secrets = {
+    pgPassword: kept.pgPassword ?? randomBytes(24).toString("base64url"),
+    sessionSecret: kept.sessionSecret ?? randomBytes(32).toString("base64url"),
+    appPassword: kept.appPassword ?? randomBytes(24).toString("base64url"),
+  };
+  // A data folder from before a secret existed gets it added; the others stay as they were.
+  if (Object.keys(secrets).some((k) => !(k in kept))) writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
 }
 
