@@ -1,5 +1,5 @@
 // npm run bench:audit — the audit log at 1,000,000 events, on its own embedded PostgreSQL: bulk load,
-// seal (hash chain), then the explorer's first page for six representative filters (p50/p95 over 30 runs
+// seal (hash chain), then the explorer's first page for seven representative filters (p50/p95 over 30 runs
 // after 3 warm-ups) with the indexes each plan used, verify throughput and export throughput — all
 // through lib/audit, the code the API runs. BENCH_EVENTS changes the size; BENCH_REUSE=1 keeps a loaded,
 // sealed database from the previous run instead of loading again.
@@ -88,6 +88,7 @@ try {
     ["by lease", { leaseId: "lse_bench_1234" }],
     ["by outcome + time range", { outcome: "deny", from, to }],
     ["by actor", { actor: "person3@example.com" }],
+    ["by actor (rare)", { actor: "rare@example.com" }],
     ["free text (~1%)", { q: "quarantine" }],
     ["no filter", {}],
   ];
@@ -169,7 +170,8 @@ async function indexesUsed(f: Filters): Promise<string[]> {
  * time growing with seq over 30 days. 50 agents, 2,000 runs, 5,000 leases (a lease belongs to one run,
  * a run to one agent), 10 people, 5 enforcement points, the catalog's tools; 70% decisions (80% allow,
  * 15% deny, 5% escalate), the rest lease, escalation, vote, console and sign-in events. About 1% of
- * payloads carry the word "quarantine" (the free-text probe).
+ * payloads carry the word "quarantine" (the free-text probe); every 100,000th event is by rare@example.com
+ * (the rare-actor probe).
  */
 function loadChunk(lo: number, hi: number) {
   const tools = `ARRAY[${CATALOG.map((t) => `'${t.name}'`).join(",")}]`;
@@ -178,7 +180,7 @@ function loadChunk(lo: number, hi: number) {
     SELECT 'evt_bench_' || g, at, action,
       CASE WHEN action = 'decision' THEN 'enforcement_point' WHEN action IN ('lease.ended') THEN 'system' ELSE 'user' END,
       CASE WHEN action = 'decision' THEN 'ep_bench_' || (g % 5) WHEN action = 'lease.ended' THEN NULL ELSE 'usr_bench_' || (g % 10) END,
-      CASE WHEN action = 'decision' THEN 'gateway-' || (g % 5) WHEN action = 'lease.ended' THEN NULL ELSE 'person' || (g % 10) || '@example.com' END,
+      CASE WHEN g % 100000 = 7 THEN 'rare@example.com' WHEN action = 'decision' THEN 'gateway-' || (g % 5) WHEN action = 'lease.ended' THEN NULL ELSE 'person' || (g % 10) || '@example.com' END,
       CASE WHEN action IN ('auth.sign_in') THEN NULL ELSE 'agt_bench_' || lpad(((lk % 2000) % 50)::text, 2, '0') END,
       CASE WHEN action IN ('auth.sign_in', 'agent.updated') THEN NULL ELSE 'run_bench_' || (lk % 2000) END,
       CASE WHEN action IN ('auth.sign_in', 'agent.updated') THEN NULL ELSE 'lse_bench_' || lk END,
