@@ -4,6 +4,8 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/audit/append";
 import { eventDigest, GENESIS, linkHash } from "@/lib/audit/chain";
 import { newId } from "@/lib/ids";
+import { exportStream } from "@/lib/audit/export";
+import { headFromExport } from "@/lib/audit/offline";
 import { sealPending } from "@/lib/audit/seal";
 import { verifyChain, verifyCheckpointJws, writeCheckpoint } from "@/lib/audit/verify";
 import { db } from "@/lib/db";
@@ -166,6 +168,23 @@ describe("audit chain", () => {
     expect(garbled.detail).toMatch(/not a sha-256 hash/);
     await asSuperuser(Prisma.sql`UPDATE "audit_seals" SET "hash" = ${victim.hash} WHERE "seq" = ${victim.seq}`);
     expect((await verify(rows[0]!.seq)).ok).toBe(true);
+  });
+
+  it("an outside party recomputes a signed checkpoint's head from a complete export, and a changed export does not match", async () => {
+    await appendMany(2, "offline");
+    await sealAll();
+    const cp = await writeCheckpoint(db());
+    const row = cp ? await db().auditCheckpoint.findUniqueOrThrow({ where: { id: cp.id } }) : await db().auditCheckpoint.findFirstOrThrow({ orderBy: { createdAt: "desc" } });
+    const claims = await verifyCheckpointJws(row.jws, await jwks(db()));
+    const lines = (await new Response(exportStream({}, "jsonl")).text()).trimEnd().split("\n");
+    const head = headFromExport(lines, BigInt(claims.headSeq));
+    expect(head).toEqual({ headSeq: BigInt(claims.headSeq), headHash: claims.headHash, count: BigInt(claims.count) });
+    // One changed value, one event left out: either way the head differs.
+    const i = lines.findIndex((l) => l.includes('"tag": "offline"'));
+    expect(i).toBeGreaterThan(0);
+    const changed = lines.with(i, lines[i]!.replace('"tag": "offline"', '"tag": "offlinf"'));
+    expect(headFromExport(changed, BigInt(claims.headSeq)).headHash).not.toBe(claims.headHash);
+    expect(headFromExport(lines.toSpliced(i, 1), BigInt(claims.headSeq)).headHash).not.toBe(claims.headHash);
   });
 
   it("each seal is h(n-1) linked with the event's digest, as chain.ts computes it from the exported event", async () => {
