@@ -7,7 +7,7 @@ import { newId } from "@/lib/ids";
 import { exportStream } from "@/lib/audit/export";
 import { headFromExport } from "@/lib/audit/offline";
 import { sealPending } from "@/lib/audit/seal";
-import { verifyChain, verifyCheckpointJws, writeCheckpoint } from "@/lib/audit/verify";
+import { verifyChain, verifyChainShared, verifyCheckpointJws, writeCheckpoint } from "@/lib/audit/verify";
 import { db } from "@/lib/db";
 import { ownerDb } from "@/test/owner-db";
 import { jwks } from "@/lib/tokens/keys";
@@ -185,6 +185,20 @@ describe("audit chain", () => {
     const changed = lines.with(i, lines[i]!.replace('"tag": "offline"', '"tag": "offlinf"'));
     expect(headFromExport(changed, BigInt(claims.headSeq)).headHash).not.toBe(claims.headHash);
     expect(headFromExport(lines.toSpliced(i, 1), BigInt(claims.headSeq)).headHash).not.toBe(claims.headHash);
+  });
+
+  it("concurrent verify requests for the same range share one run; other ranges wait their turn", async () => {
+    const rows = await appendMany(1, "shared");
+    await sealAll();
+    const [a, b, c] = [verifyChainShared(db(), { fromSeq: rows[0]!.seq }), verifyChainShared(db(), { fromSeq: rows[0]!.seq }), verifyChainShared(db(), { fromSeq: rows[0]!.seq - 1n })];
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    const results = await Promise.all([a, b, c]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    // Once settled, a new request runs afresh.
+    const again = verifyChainShared(db(), { fromSeq: rows[0]!.seq });
+    expect(again).not.toBe(a);
+    expect((await again).ok).toBe(true);
   });
 
   it("each seal is h(n-1) linked with the event's digest, as chain.ts computes it from the exported event", async () => {

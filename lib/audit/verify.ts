@@ -77,6 +77,25 @@ export async function verifyChain(db: Db, range: { fromSeq?: bigint; toSeq?: big
   return { ok: true, checked, firstBrokenSeq: null, detail: `${checked} events verified through seq ${to}${unsealed ? `; ${unsealed} newer events not sealed yet` : ""}`, unsealed: Number(unsealed) };
 }
 
+const inflight = new Map<string, Promise<VerifyResult>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * verifyChain for requests: one verify at a time in this process (each takes a PostgreSQL backend per
+ * core while it runs, and the decision path needs them too), and requests for the same range while one
+ * is running or queued share its answer instead of hashing the log again.
+ */
+export function verifyChainShared(db: Db, range: { fromSeq?: bigint; toSeq?: bigint } = {}): Promise<VerifyResult> {
+  const key = `${range.fromSeq ?? ""}:${range.toSeq ?? ""}`;
+  const pending = inflight.get(key);
+  if (pending) return pending;
+  const run = queue.then(() => verifyChain(db, range));
+  queue = run.catch(() => {});
+  inflight.set(key, run);
+  void run.finally(() => inflight.delete(key)).catch(() => {});
+  return run;
+}
+
 /**
  * One range [lo, hi] in one statement: seals (with the one before lo, for the first link) merge-joined
  * with events and their digests; every link recomputed; the first problem and the count of good events.
