@@ -9,6 +9,8 @@ const Env = z.object({
   LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
+  /** API requests per second per enforcement-point key, per instance (bursts of twice that); then 429. */
+  LANYARD_EP_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),

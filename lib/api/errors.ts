@@ -28,6 +28,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: Issue[],
+    /** seconds, sent as Retry-After (429) */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "AppError";
@@ -92,6 +94,7 @@ export function toErrorResponse(err: unknown, headers?: HeadersInit): NextRespon
   if (app.issues) body.error.issues = app.issues;
   const res = NextResponse.json(body, { status: app.status, headers });
   if (app.code === "store_unavailable") res.headers.set("retry-after", "1");
+  if (app.retryAfter !== undefined) res.headers.set("retry-after", String(app.retryAfter));
   return res;
 }
 

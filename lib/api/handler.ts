@@ -6,6 +6,7 @@ import { authenticateKey, type EnforcementPointActor } from "@/lib/auth/enforcem
 import { can, type Actor } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 import { checkOrigin } from "@/lib/api/origin";
+import { enforcementPointLimiter } from "@/lib/api/rate-limit";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -92,6 +93,8 @@ async function authenticate(op: Operation, req: NextRequest): Promise<Caller> {
     if (!op.scope || !ep.scopes.includes(op.scope)) {
       throw new AppError("forbidden", `This key lacks the ${op.scope ?? "required"} scope`);
     }
+    const take = enforcementPointLimiter().take(ep.id);
+    if (!take.ok) throw new AppError("rate_limited", `Too many requests from this enforcement point; retry in ${take.retryAfterSeconds} s, and fail closed meanwhile`, undefined, take.retryAfterSeconds);
     return ep;
   }
   if (authorization !== null) {

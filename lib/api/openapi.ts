@@ -33,7 +33,8 @@ export function openApiDocument() {
     const responses: Record<string, unknown> = {
       [String(op.responseStatus ?? 200)]: { description: "OK", content: { "application/json": { schema: op.response ? schema(op.response, "output") : {} } } },
     };
-    for (const status of new Set([400, 401, 403, 500, ...(op.errors ?? [])])) {
+    // Every route a key opens is rate-limited per key (429, Retry-After).
+    for (const status of new Set([400, 401, 403, 500, ...(op.auth === "session" ? [] : [429]), ...(op.errors ?? [])])) {
       responses[String(status)] = { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
     }
     (paths[op.path] ??= {})[op.method.toLowerCase()] = {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { POST as decisionsPost } from "@/app/api/v1/decisions/route";
 import { POST as leasesPost } from "@/app/api/v1/leases/route";
 import { GET as agentsGet } from "@/app/api/v1/agents/route";
+import { setEnforcementPointLimit } from "@/lib/api/rate-limit";
 import { forgetCachedKeys } from "@/lib/auth/enforcement-point";
 import { db } from "@/lib/db";
 import { seedAgent, seedEnforcementPoint, seedLease } from "@/test/factories";
@@ -107,5 +108,26 @@ describe("POST /api/v1/decisions over HTTP", () => {
   it("an enforcement-point key opens no console route", async () => {
     const res = await agentsGet(new NextRequest("http://localhost/api/v1/agents", { headers: { authorization: `Bearer ${key}` } }), ctx);
     await expectError(res, 401, "unauthenticated");
+  });
+
+  it("answers 429 with Retry-After once a key exceeds its rate, records nothing for the refused call, and leaves other keys alone", async () => {
+    const limited = await seedEnforcementPoint(db());
+    const other = await seedEnforcementPoint(db());
+    const { leaseToken, lease } = await seedLease(db());
+    const body = JSON.stringify({ leaseToken, tool: "repo.read" });
+    const ask = (k: string) => call(decisionsPost, "/api/v1/decisions", { headers: { ...json, authorization: `Bearer ${k}` }, body });
+    setEnforcementPointLimit({ rate: 0.5, burst: 2 });
+    try {
+      expect((await ask(limited.key)).status).toBe(200);
+      expect((await ask(limited.key)).status).toBe(200);
+      const before = await db().decision.count({ where: { leaseId: lease.id } });
+      const refused = await ask(limited.key);
+      await expectError(refused, 429, "rate_limited");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(await db().decision.count({ where: { leaseId: lease.id } })).toBe(before);
+      expect((await ask(other.key)).status).toBe(200);
+    } finally {
+      setEnforcementPointLimit();
+    }
   });
 });
