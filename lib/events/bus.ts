@@ -15,7 +15,21 @@ export const CHANNEL = "lanyard_events";
  * transaction commits, to every instance listening, so no one hears of a change that did not happen.
  */
 export async function publish(tx: Tx, event: LanyardEvent): Promise<void> {
-  await tx.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(event)})`);
+  for (const payload of payloads(event)) await tx.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`);
+}
+
+/** Run ids per notification: a NOTIFY payload is limited to 8000 bytes (ids are ~24). */
+const RUNS_PER_NOTIFY = 200;
+
+/**
+ * An event as NOTIFY payloads, each within PostgreSQL's 8000-byte limit: a run event naming many runs
+ * (leases expiring together after downtime) is sent in slices, instead of failing its transaction.
+ */
+export function payloads(event: LanyardEvent): string[] {
+  if (event.type !== "run.event" || event.runIds.length <= RUNS_PER_NOTIFY) return [JSON.stringify(event)];
+  const out: string[] = [];
+  for (let i = 0; i < event.runIds.length; i += RUNS_PER_NOTIFY) out.push(JSON.stringify({ type: "run.event", runIds: event.runIds.slice(i, i + RUNS_PER_NOTIFY) } satisfies LanyardEvent));
+  return out;
 }
 
 // Decisions announce their runs after commit, not inside the transaction: a NOTIFY inside a
@@ -33,11 +47,7 @@ export function announceRuns(db: { $executeRaw: Tx["$executeRaw"] }, runIds: (st
     announceTimer = undefined;
     const ids = [...pendingRuns];
     pendingRuns.clear();
-    // NOTIFY payloads are limited to 8000 bytes: send in slices.
-    for (let i = 0; i < ids.length; i += 200) {
-      const payload = JSON.stringify({ type: "run.event", runIds: ids.slice(i, i + 200) } satisfies LanyardEvent);
-      db.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`).catch(() => {});
-    }
+    for (const payload of payloads({ type: "run.event", runIds: ids })) db.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`).catch(() => {});
   }, ANNOUNCE_MS);
   announceTimer.unref();
 }
