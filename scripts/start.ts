@@ -18,7 +18,13 @@ let app: ReturnType<typeof spawn> | undefined;
 const shutdown = async (code = 0) => {
   if (stopping) return;
   stopping = true;
-  app?.kill("SIGTERM");
+  // The console first (it finishes its requests and closes its connections, and frees the port),
+  // then the database under it.
+  if (app && app.exitCode === null && app.signalCode === null) {
+    const exited = new Promise<void>((r) => app!.once("exit", () => r()));
+    app.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
   await database.stop().catch(() => {});
   process.exit(code);
 };

@@ -1,10 +1,12 @@
 // npm run bench:decisions — POST /api/v1/decisions under load (autocannon, 50 connections) against the built
 // app on an embedded PostgreSQL, next to a bare Node http server answering a JSON of the same size as the
-// baseline, measured in the same run. Prints requests/s, p50/p99 and the ratio decisions/baseline.
+// baseline, measured in the same run; then decisions again with the audit sealer running beside them.
+// Prints requests/s, p50/p99 and the ratio decisions/baseline.
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import autocannon from "autocannon";
+import pg from "pg";
 import { openDatabase, projectRoot } from "../lib/embedded-db";
 import { migrate } from "../lib/migrate";
 
@@ -21,6 +23,8 @@ process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
 process.env.LANYARD_SWEEPER = "0";
 // Large budgets so that the benchmark measures deciding, not exhaustion.
 process.env.LANYARD_MAX_TOOL_CALLS = "100000000";
+// The benchmark measures decisions, not the per-key rate limit: one key carries all its load.
+process.env.LANYARD_EP_RATE_LIMIT ??= "1000000";
 
 // Fixtures through the product's own lib/ (the same code the API runs).
 const { db } = await import("@/lib/db");
@@ -34,19 +38,29 @@ await db().$disconnect();
 
 const children: ChildProcess[] = [];
 const stop = async () => {
-  for (const c of children) c.kill("SIGTERM");
+  // The app first (it closes its connections), then the database under it.
+  await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise<void>((r) => {
+    const timer = setTimeout(r, 10_000);
+    c.once("exit", () => (clearTimeout(timer), r()));
+    c.kill("SIGTERM");
+  })));
   await database.stop().catch(() => {});
 };
 process.on("SIGINT", () => void stop().then(() => process.exit(130)));
 
 try {
-  const app = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts")], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: String(APP_PORT), LANYARD_DATA_DIR: dataDir, LANYARD_SEED_DEMO: "0", LANYARD_DB_POOL_SIZE: "20" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  children.push(app);
-  await waitFor(`http://127.0.0.1:${APP_PORT}/api/health`, 600_000);
+  // The app, with its background jobs (audit sealer, expiry sweeper) off or on.
+  const startApp = async (sweeper: "0" | "1") => {
+    const app = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts")], {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: String(APP_PORT), LANYARD_DATA_DIR: dataDir, LANYARD_SEED_DEMO: "0", LANYARD_DB_POOL_SIZE: "20", LANYARD_SWEEPER: sweeper },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    children.push(app);
+    await waitFor(`http://127.0.0.1:${APP_PORT}/api/health`, 600_000);
+    return app;
+  };
+  const app = await startApp("0");
 
   const body = (token: string) => JSON.stringify({ leaseToken: token, tool: "repo.read" });
   const sample = await post(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, body(hot), key);
@@ -70,26 +84,49 @@ try {
     });
   };
   // Warm the JIT and the pools before measuring.
-  await autocannon({ url: `http://127.0.0.1:${APP_PORT}/api/v1/decisions`, connections: 10, duration: 3, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: body(spread[0]!) });
+  const warm = () => autocannon({ url: `http://127.0.0.1:${APP_PORT}/api/v1/decisions`, connections: 10, duration: 3, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: body(spread[0]!) });
+  await warm();
 
   const results = {
     baseline: await load(`http://127.0.0.1:${BASE_PORT}/`, [hot]),
     "decisions, 200 leases": await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, spread),
     "decisions, one hot lease": await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, [hot]),
-  };
+  } as Record<string, autocannon.Result>;
   baseline.close();
+  // Again with the audit sealer running beside the decisions, as in production (it starts with the
+  // backlog the runs above left unsealed): sealing must not slow deciding down.
+  await new Promise<void>((r) => {
+    app.once("exit", () => r());
+    app.kill("SIGTERM");
+  });
+  await startApp("1");
+  await warm();
+  results["decisions, 200 leases, sealer on"] = await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, spread);
+  const [{ lag }] = (await sealLag()) as [{ lag: string }];
 
-  const base = results.baseline.requests.average;
+  const base = results.baseline!.requests.average;
   process.stdout.write(`\nPOST /api/v1/decisions, ${CONNECTIONS} connections, ${DURATION} s each, ${process.env.BENCH_LABEL ?? "this machine"}\n`);
-  process.stdout.write(`${"scenario".padEnd(28)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"non-2xx".padStart(9)}${"ratio".padStart(8)}\n`);
+  process.stdout.write(`${"scenario".padEnd(34)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"non-2xx".padStart(9)}${"ratio".padStart(8)}\n`);
   for (const [name, r] of Object.entries(results)) {
     process.stdout.write(
-      `${name.padEnd(28)}${r.requests.average.toFixed(0).padStart(10)}${String(r.latency.p50).padStart(9)}${String(r.latency.p99).padStart(9)}${String(r.errors + r.timeouts).padStart(8)}${String(r.non2xx).padStart(9)}${(r.requests.average / base).toFixed(3).padStart(8)}\n`,
+      `${name.padEnd(34)}${r.requests.average.toFixed(0).padStart(10)}${String(r.latency.p50).padStart(9)}${String(r.latency.p99).padStart(9)}${String(r.errors + r.timeouts).padStart(8)}${String(r.non2xx).padStart(9)}${(r.requests.average / base).toFixed(3).padStart(8)}\n`,
     );
   }
   process.stdout.write("target: p99 <= 15 ms at 50 connections; ratio = decisions req/s / bare-http req/s\n");
+  process.stdout.write(`audit events not yet sealed right after the sealer-on run: ${lag}\n`);
 } finally {
   await stop();
+}
+
+/** How far the sealer is behind: committed audit events above the last sealed seq. */
+async function sealLag() {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT count(*)::text AS lag FROM "audit_events" WHERE "seq" > (SELECT "lastSeq" FROM "audit_seal_state" WHERE "id" = 1)`)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 async function waitFor(url: string, ms: number) {
