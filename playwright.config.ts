@@ -2,9 +2,9 @@ import { defineConfig, devices } from "@playwright/test";
 
 // End-to-end tests drive the real built console (the same `scripts/start.ts` as `npm start`) in
 // Debian's Chromium. The server gets its own port, PostgreSQL port and data folder, recreated on every
-// run, so it never collides with a developer's `npm start` (3000 / 54329 / .data).
+// run, so it never collides with a developer's `npm start` (3000 / 25432 / .data).
 const PORT = Number(process.env.LANYARD_E2E_PORT ?? 3100);
-const PG_PORT = Number(process.env.LANYARD_E2E_PG_PORT ?? 54331);
+const PG_PORT = Number(process.env.LANYARD_E2E_PG_PORT ?? 25434);
 const DATA_DIR = ".data/e2e";
 export const baseURL = `http://localhost:${PORT}`;
 

@@ -11,7 +11,7 @@ const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(projectRoot, process.env.LANYARD_DATA_DIR ?? ".data");
 const log = (s: string) => process.stdout.write(`[lanyard] ${s}\n`);
 
-const database = await openDatabase({ dataDir, port: Number(process.env.LANYARD_PG_PORT ?? 54329) });
+const database = await openDatabase({ dataDir, port: Number(process.env.LANYARD_PG_PORT ?? 25432) });
 log(database.embedded ? `embedded PostgreSQL in ${path.relative(projectRoot, dataDir)}/pg` : "using DATABASE_URL");
 let stopping = false;
 let app: ReturnType<typeof spawn> | undefined;

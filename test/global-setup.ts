@@ -21,7 +21,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const db = await openDatabase({
     dataDir: path.join(projectRoot, ".data", "test"),
-    port: Number(process.env.LANYARD_TEST_PG_PORT ?? 54330),
+    port: Number(process.env.LANYARD_TEST_PG_PORT ?? 25433),
     database: "lanyard_test",
   });
   migrate(db.url);

@@ -64,8 +64,21 @@ export async function decideLeaseRequest(db: Db, actor: Actor, id: string, verdi
 
 /** Marks leases whose time is up as expired (decisions already refuse them lazily); safe on many instances. */
 export async function expireLeases(db: Db): Promise<number> {
+  // In transactions of 100: a backlog (after downtime) is worked through in short transactions that
+  // hold few row locks, instead of one that outgrows its timeout under load and rolls back every tick.
+  let total = 0;
+  for (;;) {
+    const n = await expireBatch(db, EXPIRE_BATCH);
+    total += n;
+    if (n < EXPIRE_BATCH) return total;
+  }
+}
+
+const EXPIRE_BATCH = 100;
+
+async function expireBatch(db: Db, take: number): Promise<number> {
   return db.$transaction(async (tx) => {
-    const due = await tx.lease.findMany({ where: { status: { in: ["active", "pending_approval"] }, expiresAt: { lte: now() } }, select: { id: true }, take: 500 });
+    const due = await tx.lease.findMany({ where: { status: { in: ["active", "pending_approval"] }, expiresAt: { lte: now() } }, select: { id: true }, take });
     if (!due.length) return 0;
     const at = now();
     const rows = await tx.$queryRaw<{ id: string; agentId: string; runId: string; version: number }[]>(Prisma.sql`

@@ -4,9 +4,8 @@
 // through lib/audit, the code the API runs. BENCH_EVENTS changes the size; BENCH_REUSE=1 keeps a loaded,
 // sealed database from the previous run instead of loading again.
 import path from "node:path";
-import pg from "pg";
 import { CATALOG } from "../../prisma/catalog";
-import { openDatabase, projectRoot } from "../lib/embedded-db";
+import { openDatabase, projectRoot, recreateDatabase } from "../lib/embedded-db";
 import { migrate } from "../lib/migrate";
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -21,9 +20,9 @@ const DATABASE = "lanyard_bench_audit";
 
 // Always its own server: a million rows do not belong in whatever DATABASE_URL the shell points at.
 delete process.env.DATABASE_URL;
-const database = await openDatabase({ dataDir: path.join(projectRoot, ".data", "bench-audit"), port: 54333, database: DATABASE });
+const database = await openDatabase({ dataDir: path.join(projectRoot, ".data", "bench-audit"), port: 25436, database: DATABASE });
 const reuse = process.env.BENCH_REUSE === "1";
-if (!reuse) await recreateDatabase(database.url);
+if (!reuse) await recreateDatabase(database.url, DATABASE);
 migrate(database.url);
 process.env.DATABASE_URL = database.url;
 process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
@@ -213,15 +212,4 @@ function loadChunk(lo: number, hi: number) {
       ) k
     ) e
     ORDER BY g`;
-}
-
-async function recreateDatabase(url: string) {
-  const admin = new pg.Client({ connectionString: url.replace(new RegExp(`/${DATABASE}$`), "/postgres") });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${DATABASE}"`);
-  } finally {
-    await admin.end();
-  }
 }

@@ -7,7 +7,7 @@ import http from "node:http";
 import path from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { openDatabase, projectRoot } from "../lib/embedded-db";
+import { openDatabase, projectRoot, recreateDatabase } from "../lib/embedded-db";
 import { migrate } from "../lib/migrate";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
@@ -16,7 +16,11 @@ const APP_PORT = 3300;
 const BASE_PORT = 3301;
 const dataDir = path.join(projectRoot, ".data", "bench");
 
-const database = await openDatabase({ dataDir, port: 54332, database: "lanyard_bench" });
+const database = await openDatabase({ dataDir, port: 25435, database: "lanyard_bench" });
+// Every run starts from an empty database: leases and decisions left by earlier runs would expire and
+// want receipts during this one, and runs would not be comparable.
+// (Only its own embedded server: a DATABASE_URL from the shell is never dropped.)
+if (database.embedded) await recreateDatabase(database.url, "lanyard_bench");
 migrate(database.url);
 process.env.DATABASE_URL = database.url;
 process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";

