@@ -37,7 +37,9 @@ export type ChainedEvent = {
   payload: unknown;
 };
 
-export const CHAINED_COLUMNS = `"seq", "id", "at", "action", "actorType", "actorId", "actorLabel", "agentId", "runId", "leaseId", "escalationId", "decisionId", "subjectType", "subjectId", "leaseVersion", "tokenJti", "tool", "outcome", "payload"`;
+/** The chained columns in order: the digest's, the API view's and the export's. */
+export const CHAINED_COLUMN_NAMES = ["seq", "id", "at", "action", "actorType", "actorId", "actorLabel", "agentId", "runId", "leaseId", "escalationId", "decisionId", "subjectType", "subjectId", "leaseVersion", "tokenJti", "tool", "outcome", "payload"] as const;
+export const CHAINED_COLUMNS = CHAINED_COLUMN_NAMES.map((c) => `"${c}"`).join(", ");
 
 /** h(n) for a committed event, from h(n-1) (hex) and the event's digest (32 bytes). */
 export function linkHash(prev: string, digest: Buffer): string {

@@ -1,10 +1,11 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { CHAINED_COLUMN_NAMES } from "@/lib/audit/chain";
 import { auditWhere } from "@/lib/audit/explore";
 import type { AuditFilters } from "@/lib/audit/schemas";
 import { bulkPool } from "@/lib/db";
 
 /** The exported columns, in the order of the API's event view. */
-const COLUMNS = ["seq", "id", "at", "action", "actorType", "actorId", "actorLabel", "agentId", "runId", "leaseId", "escalationId", "decisionId", "subjectType", "subjectId", "leaseVersion", "tokenJti", "tool", "outcome", "payload"] as const;
+const COLUMNS = CHAINED_COLUMN_NAMES;
 const LEASE_VERSION = COLUMNS.indexOf("leaseVersion");
 const PAYLOAD = COLUMNS.indexOf("payload");
 /** Each column as text: seq as text (it outgrows JavaScript numbers), at as Date#toISOString() does it. */

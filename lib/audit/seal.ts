@@ -80,8 +80,15 @@ export async function fetchDigestsAfter(db: Db | Tx, afterSeq: bigint, limit: nu
   });
 }
 
-/** The digest sends text in the client encoding; every Lanyard connection speaks UTF-8, and this says so if one does not. */
+let utf8Checked = false;
+
+/**
+ * The digest sends text in the client encoding; every Lanyard connection speaks UTF-8 (the driver sets
+ * it for all of them), and this says so if one does not. Checked once per process.
+ */
 export async function requireUtf8(db: Db | Tx): Promise<void> {
+  if (utf8Checked) return;
   const [row] = await db.$queryRaw<{ encoding: string }[]>(Prisma.sql`SELECT current_setting('client_encoding') AS encoding`);
   if (row?.encoding !== "UTF8") throw new Error(`audit digests need client_encoding UTF8, this connection has ${row?.encoding}`);
+  utf8Checked = true;
 }

@@ -146,6 +146,12 @@ async function latestCheckpointProblem(db: Db): Promise<{ seq: string; detail: s
   return null;
 }
 
+/** The latest signed checkpoints, newest first, as the API shows them. */
+export async function listCheckpoints(db: Db, take = 100) {
+  const rows = await db.auditCheckpoint.findMany({ orderBy: { createdAt: "desc" }, take });
+  return rows.map((c) => ({ ...c, headSeq: c.headSeq.toString(), count: c.count.toString(), createdAt: c.createdAt.toISOString() }));
+}
+
 export type CheckpointClaims = { typ: "lanyard-audit-checkpoint"; headSeq: string; headHash: string; count: string; iat: number };
 
 /** Signs the chain's head with the lease-token key (Ed25519 JWS), so anyone with the JWKS can check it later. */

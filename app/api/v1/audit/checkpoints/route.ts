@@ -1,7 +1,6 @@
 import { withApi } from "@/lib/api/handler";
 import { operations } from "@/lib/api/operations";
+import { listCheckpoints } from "@/lib/audit/verify";
 import { db } from "@/lib/db";
 
-export const GET = withApi(operations.listCheckpoints, async () => ({
-  checkpoints: (await db().auditCheckpoint.findMany({ orderBy: { createdAt: "desc" }, take: 100 })).map((c) => ({ ...c, headSeq: c.headSeq.toString(), count: c.count.toString(), createdAt: c.createdAt.toISOString() })),
-}));
+export const GET = withApi(operations.listCheckpoints, async () => ({ checkpoints: await listCheckpoints(db()) }));
