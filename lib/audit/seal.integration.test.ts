@@ -204,13 +204,12 @@ describe("audit chain", () => {
   it("each seal is h(n-1) linked with the event's digest, as chain.ts computes it from the exported event", async () => {
     const rows = await appendMany(3, "link");
     await sealAll();
-    const [before] = await db().$queryRaw<{ hash: string }[]>(Prisma.sql`SELECT "hash" FROM "audit_seals" WHERE "seq" = ${rows[0]!.seq - 1n}`);
-    let prev = before?.hash ?? GENESIS;
+    // Other test files append in parallel, so the three need not be neighbours: link each to its own predecessor.
     for (const row of rows) {
+      const before = await db().auditSeal.findUnique({ where: { seq: row.seq - 1n } });
       const seal = await db().auditSeal.findUniqueOrThrow({ where: { seq: row.seq } });
       expect(seal.gap).toBe(false);
-      expect(seal.hash).toBe(linkHash(prev, eventDigest(row)));
-      prev = seal.hash;
+      expect(seal.hash).toBe(linkHash(before?.hash ?? GENESIS, eventDigest(row)));
     }
   });
 
