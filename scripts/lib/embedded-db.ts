@@ -30,7 +30,7 @@ export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecre
  * (25432–25436) lie below Linux's ephemeral range (32768–60999): in it, the local end of any client
  * connection in TIME_WAIT could hold the port and make PostgreSQL fail to start.
  */
-export async function openDatabase(opts: { dataDir: string; port: number; database?: string }): Promise<Database> {
+export async function openDatabase(opts: { dataDir: string; port: number; database?: string; settings?: Record<string, string> }): Promise<Database> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
   const { pgPassword } = dataSecrets(opts.dataDir);
   const databaseDir = path.join(opts.dataDir, "pg");
@@ -46,7 +46,7 @@ export async function openDatabase(opts: { dataDir: string; port: number; databa
     onError: (e) => {
       if (e) process.stderr.write(`[postgres] ${String(e)}\n`);
     },
-    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
   });
   if (fresh) await pg.initialise();
   await pg.start();
