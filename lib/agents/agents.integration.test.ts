@@ -50,11 +50,11 @@ describe("agent inventory", () => {
     expect((await getAgent(db(), agent.id)).orphaned).toBe(false);
     await updatePerson(db(), admin, owner.id, { status: "disabled" });
     expect((await getAgent(db(), agent.id)).orphaned).toBe(true);
-    expect((await listAgents(db(), { flag: "orphaned" })).map((a) => a.id)).toContain(agent.id);
+    expect((await listAgents(db(), { flag: "orphaned", q: agent.name })).map((a) => a.id)).toContain(agent.id);
     try {
       advanceClock(31 * 24 * 3600 * 1000);
       expect((await getAgent(db(), agent.id)).dormant).toBe(true);
-      expect((await listAgents(db(), { flag: "dormant" })).map((a) => a.id)).toContain(agent.id);
+      expect((await listAgents(db(), { flag: "dormant", q: agent.name })).map((a) => a.id)).toContain(agent.id);
     } finally {
       resetClock();
     }

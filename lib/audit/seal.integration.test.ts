@@ -31,11 +31,19 @@ async function appendMany(n: number, tag: string) {
   return rows;
 }
 
+/**
+ * Seals every event committed so far. Other files' rolled-back writes leave gaps that hold the chain
+ * for a second or more each, so this waits (up to 30 s) until the chain reaches today's last event,
+ * and says so if it does not, rather than letting a later assertion fail for a confusing reason.
+ */
 async function sealAll() {
-  for (let i = 0; i < 20; i++) {
+  const [{ last }] = (await db().$queryRaw<{ last: bigint }[]>(Prisma.sql`SELECT coalesce(max("seq"), 0)::bigint AS last FROM "audit_events"`)) as [{ last: bigint }];
+  for (const deadline = Date.now() + 30_000; ; ) {
     const r = await sealPending(db());
-    if (!r.waiting && r.sealed === 0) return;
-    if (r.waiting) await new Promise((res) => setTimeout(res, 500));
+    const { lastSeq } = await db().auditSealState.findUniqueOrThrow({ where: { id: 1 } });
+    if (lastSeq >= last) return;
+    if (Date.now() > deadline) throw new Error(`sealAll: the chain reached seq ${lastSeq}, not ${last}, in 30 s`);
+    if (r.waiting || r.sealed === 0) await new Promise((res) => setTimeout(res, 250));
   }
 }
 

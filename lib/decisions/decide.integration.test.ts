@@ -85,7 +85,8 @@ describe("decisions", () => {
         calls.push({ startedAt, decision: r.decision });
       }
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Revoke while the racers are mid-flight: once the first allow is in (however slow the machine).
+    for (const deadline = Date.now() + 10_000; !calls.some((c) => c.decision === "allow") && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
     await revokeLease(db(), admin, lease.id, "race test");
     revokedAt = performance.now();
     await Promise.all(racers);
@@ -155,6 +156,10 @@ describe("decisions", () => {
     expect((await ask(leaseToken)).reasons[0]!.code).toBe("lease_expired");
     advanceClock(40_000);
     expect((await ask(leaseToken)).reasons[0]!.code).toBe("token_expired");
+    // The sweep runs on the real clock, with this lease's expiry moved into the past: with the clock
+    // moved it would also expire other test files' leases that are still live.
+    resetClock();
+    await db().lease.update({ where: { id: lease.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     expect(await expireLeases(db())).toBeGreaterThanOrEqual(1);
     expect((await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).status).toBe("expired");
     expect(await db().auditEvent.count({ where: { leaseId: lease.id, action: "lease.ended" } })).toBe(1);

@@ -94,7 +94,10 @@ describe("escalations and votes", () => {
   it("an unanswered escalation expires at the end of its window and the call stays denied", async () => {
     const { leaseToken, approvers } = await setup();
     const esc = (await ask(leaseToken, "production.deploy")).escalationId!;
-    advanceClock(16 * 60_000); // critical: 15 minutes
+    const pending = await db().escalation.findUniqueOrThrow({ where: { id: esc } });
+    expect(pending.expiresAt.getTime() - pending.createdAt.getTime()).toBe(15 * 60_000); // critical: 15 minutes
+    // Its window ends (moved for this escalation only: a sweep with the clock moved would expire other files' too).
+    await db().escalation.update({ where: { id: esc }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     expect(await expireEscalations(db())).toBeGreaterThanOrEqual(1);
     expect((await db().escalation.findUniqueOrThrow({ where: { id: esc } })).status).toBe("expired");
     await expect(castVote(db(), approvers[0], esc, "approve", "late")).rejects.toMatchObject({ status: 409 });
@@ -166,11 +169,15 @@ describe("escalations and votes", () => {
 
 describe("webhooks", () => {
   it("POST signed escalation events to a receiver, and retry a failing one with backoff", async () => {
+    // The webhook hears every escalation created while it is active, other test files' too: the
+    // receiver fails our escalation's first delivery only, and the test looks at ours only.
+    let esc = "";
     const received: { body: string; sig: string; event: string }[] = [];
     let failuresLeft = 1;
     const server = http.createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c)).on("end", () => {
+        if (!esc || !body.includes(esc)) return res.writeHead(204).end();
         if (failuresLeft-- > 0) return res.writeHead(500).end();
         received.push({ body, sig: String(req.headers["x-lanyard-signature"]), event: String(req.headers["x-lanyard-event"]) });
         res.writeHead(204).end();
@@ -182,14 +189,15 @@ describe("webhooks", () => {
     const { webhook, secret } = await createWebhook(db(), admin, { url, events: ["escalation.created"] });
     try {
       const { leaseToken } = await setup();
-      const esc = (await ask(leaseToken, "production.deploy")).escalationId!;
+      esc = (await ask(leaseToken, "production.deploy")).escalationId!;
+      const ours = { webhookId: webhook.id, payload: { path: ["data", "escalationId"], equals: esc } };
       await deliverDue(db());
       expect(received).toHaveLength(0);
-      let d = await db().webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook.id } });
+      let d = await db().webhookDelivery.findFirstOrThrow({ where: ours });
       expect(d).toMatchObject({ status: "pending", attempts: 1, lastStatus: 500 });
       advanceClock(backoffMs(1) + 1_000);
       await deliverDue(db());
-      d = await db().webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook.id } });
+      d = await db().webhookDelivery.findFirstOrThrow({ where: ours });
       expect(d).toMatchObject({ status: "delivered", attempts: 2, lastStatus: 204 });
       expect(received).toHaveLength(1);
       const { body, sig, event } = received[0]!;

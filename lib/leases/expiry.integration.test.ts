@@ -25,7 +25,8 @@ describe("lease expiry at scale", () => {
     });
 
     // One run.event naming 300 runs would be ~9 KB, over NOTIFY's 8000-byte limit, and used to fail the whole sweep.
-    expect(await expireLeases(db())).toBeGreaterThanOrEqual(300);
+    // Another test file's sweep may take some of them first; either way every one must end, announced.
+    await expireLeases(db());
     const ids = leases.map((l) => l.id);
     expect(await db().lease.count({ where: { id: { in: ids }, status: "expired" } })).toBe(300);
     expect(await db().auditEvent.count({ where: { leaseId: { in: ids }, action: "lease.ended" } })).toBe(300);
