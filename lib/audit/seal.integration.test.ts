@@ -33,7 +33,7 @@ async function appendMany(n: number, tag: string) {
 
 /**
  * Seals every event committed so far. Other files' rolled-back writes leave gaps that hold the chain
- * for a second or more each, so this waits (up to 30 s) until the chain reaches today's last event,
+ * for a second or more each, so this waits (up to 30 s) until the chain reaches the last event there was when called,
  * and says so if it does not, rather than letting a later assertion fail for a confusing reason.
  */
 async function sealAll() {

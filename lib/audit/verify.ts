@@ -130,8 +130,9 @@ async function rangeIntact(db: Db, lo: bigint, hi: bigint): Promise<RangeResult 
 }
 
 /**
- * One range [lo, hi] in one statement, when rangeIntact had doubts: seals (with the one before lo, for the first link) merge-joined
- * with events and their digests; every link recomputed; the first problem and the count of good events.
+ * One range [lo, hi] in one statement, when rangeIntact had doubts: seals (with the one before lo, for
+ * the first link) merge-joined with events and their digests; every link recomputed; the first problem
+ * and the count of good events.
  * A missing seal shows as a seal whose predecessor is not seq - 1, or as the range ending early.
  */
 async function checkRange(db: Db, lo: bigint, hi: bigint, from: bigint): Promise<RangeResult> {
