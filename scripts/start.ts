@@ -44,6 +44,7 @@ try {
     ...process.env,
     DATABASE_URL: appUrl ?? database.url,
     NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.sessionSecret,
+    LANYARD_KEY_ENCRYPTION_KEY: process.env.LANYARD_KEY_ENCRYPTION_KEY ?? secrets.keyEncryptionKey,
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     PORT: String(port),
   };

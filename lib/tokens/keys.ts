@@ -3,7 +3,9 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db, Tx } from "@/lib/db";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import { now } from "@/lib/clock";
+import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
+import { isWrapped, parseKek, unwrapPrivateJwk, wrapPrivateJwk } from "@/lib/tokens/key-wrap";
 
 export const ALG = "EdDSA";
 
@@ -19,22 +21,33 @@ let lastRefresh = 0;
 const REFRESH_MIN_MS = 5_000;
 const RELOAD_EVERY_MS = 60_000;
 
+const kek = () => parseKek(env().LANYARD_KEY_ENCRYPTION_KEY);
+
 async function createKey(tx: Tx, actor: AuditActor, reason: string): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
   const kid = newId("key");
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALG, use: "sig" };
-  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: ALG };
+  const privateJwk = wrapPrivateJwk({ ...(await exportJWK(privateKey)), kid, alg: ALG }, kid, kek());
   await tx.signingKey.create({ data: { kid, publicJwk, privateJwk } });
   await appendAudit(tx, { action: "signing_key.created", actor, subject: { type: "signing_key", id: kid }, payload: { reason } });
   return kid;
 }
 
-/** Makes sure one active signing key exists (first start), without a race between instances. */
+/**
+ * Makes sure one active signing key exists (first start), without a race between instances, and that
+ * every key's private half is encrypted at rest: a key stored in plaintext (by a version before
+ * encryption) is encrypted in place, once, and audited.
+ */
 export async function ensureSigningKey(db: Db): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.signing_key'))`);
     const active = await tx.signingKey.count({ where: { status: "active" } });
     if (active === 0) await createKey(tx, { type: "system", label: "first start" }, "first start");
+    const stored = await tx.signingKey.findMany({ select: { kid: true, privateJwk: true } });
+    for (const k of stored.filter((r) => !isWrapped(r.privateJwk))) {
+      await tx.signingKey.update({ where: { kid: k.kid }, data: { privateJwk: wrapPrivateJwk(k.privateJwk as JWK, k.kid, kek()) } });
+      await appendAudit(tx, { action: "signing_key.encrypted", actor: { type: "system", label: "key encryption at rest" }, subject: { type: "signing_key", id: k.kid }, payload: { wrap: "A256GCM" } });
+    }
   });
 }
 
@@ -56,7 +69,7 @@ async function load(db: Db): Promise<KeySet> {
   for (const r of rows) {
     verifiers.set(r.kid, { kid: r.kid, publicKey: (await importJWK(r.publicJwk as JWK, ALG)) as CryptoKey, publicJwk: r.publicJwk as JWK, createdAt: r.createdAt });
   }
-  const privateKey = (await importJWK(newest.privateJwk as JWK, ALG)) as CryptoKey;
+  const privateKey = (await importJWK(unwrapPrivateJwk(newest.privateJwk, newest.kid, kek()), ALG)) as CryptoKey;
   lastRefresh = Date.now();
   return { signer: { kid: newest.kid, privateKey }, verifiers, loadedAt: lastRefresh };
 }

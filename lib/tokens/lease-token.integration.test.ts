@@ -1,9 +1,12 @@
 
-import { generateKeyPair, SignJWT, decodeJwt } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, decodeJwt } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
-import { keys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
+import { ensureSigningKey, keys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
+import { isWrapped, parseKek, unwrapPrivateJwk } from "@/lib/tokens/key-wrap";
+import { newId } from "@/lib/ids";
+import { ownerDb } from "@/test/owner-db";
 import { seedEnforcementPoint, seedLease } from "@/test/factories";
 
 let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>["actor"];
@@ -76,3 +79,29 @@ describe("lease token verification", () => {
     expect((await jwks(db())).keys.map((k) => k.kid)).toContain(kid);
   });
 });
+
+describe("signing keys at rest", () => {
+  const kek = () => parseKek(process.env.LANYARD_KEY_ENCRYPTION_KEY!);
+
+  it("stores every private key encrypted: a reader of signing_keys gets no key material", async () => {
+    const { signer } = await keys(db());
+    const row = await ownerDb().signingKey.findUniqueOrThrow({ where: { kid: signer.kid }, omit: { privateJwk: false } });
+    expect(isWrapped(row.privateJwk)).toBe(true);
+    expect(row.privateJwk).not.toHaveProperty("d");
+    expect(unwrapPrivateJwk(row.privateJwk, row.kid, kek())).toHaveProperty("d");
+  });
+
+  it("encrypts a key stored in plaintext by an older version in place, once, and audits it", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const kid = newId("key");
+    const plain = { ...(await exportJWK(privateKey)), kid, alg: "EdDSA" };
+    await ownerDb().signingKey.create({ data: { kid, status: "retired", retiredAt: new Date(), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" }, privateJwk: plain } });
+    await ensureSigningKey(db());
+    await ensureSigningKey(db());
+    const row = await ownerDb().signingKey.findUniqueOrThrow({ where: { kid }, omit: { privateJwk: false } });
+    expect(isWrapped(row.privateJwk)).toBe(true);
+    expect(unwrapPrivateJwk(row.privateJwk, kid, kek())).toEqual(plain);
+    expect(await db().auditEvent.count({ where: { action: "signing_key.encrypted", subjectId: kid } })).toBe(1);
+  });
+});
+

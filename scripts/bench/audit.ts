@@ -29,6 +29,7 @@ if (!reuse) await recreateDatabase(database.url, DATABASE);
 migrate(database.url);
 process.env.DATABASE_URL = database.url;
 process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
+process.env.LANYARD_KEY_ENCRYPTION_KEY ??= Buffer.from("bench-key-encryption-key-0123456").toString("base64"); // 32 bytes
 process.env.LANYARD_SWEEPER = "0";
 
 const { db } = await import("@/lib/db");

@@ -24,6 +24,7 @@ if (database.embedded) await recreateDatabase(database.url, "lanyard_bench");
 migrate(database.url);
 process.env.DATABASE_URL = database.url;
 process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
+process.env.LANYARD_KEY_ENCRYPTION_KEY ??= Buffer.from("bench-key-encryption-key-0123456").toString("base64"); // 32 bytes
 process.env.LANYARD_SWEEPER = "0";
 // Large budgets so that the benchmark measures deciding, not exhaustion.
 process.env.LANYARD_MAX_TOOL_CALLS = "100000000";

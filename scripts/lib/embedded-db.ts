@@ -9,7 +9,7 @@ export type Database = { url: string; embedded: boolean; stop: () => Promise<voi
 export const projectRoot = path.resolve(import.meta.dirname, "../..");
 
 /** Secrets the operator did not give are generated once per data folder and kept there (mode 600). */
-export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecret: string; appPassword: string } {
+export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecret: string; appPassword: string; keyEncryptionKey: string } {
   // The folder stays traversable: as root, PostgreSQL runs as its own user and needs to reach pg/ inside it.
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const file = path.join(dataDir, "secrets.json");
@@ -18,6 +18,7 @@ export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecre
     pgPassword: kept.pgPassword ?? randomBytes(24).toString("base64url"),
     sessionSecret: kept.sessionSecret ?? randomBytes(32).toString("base64url"),
     appPassword: kept.appPassword ?? randomBytes(24).toString("base64url"),
+    keyEncryptionKey: kept.keyEncryptionKey ?? randomBytes(32).toString("base64"),
   };
   // A data folder from before a secret existed gets it added; the others stay as they were.
   if (Object.keys(secrets).some((k) => !(k in kept))) writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
