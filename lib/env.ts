@@ -1,22 +1,25 @@
 import { z } from "zod";
 import { parseKek } from "@/lib/tokens/key-wrap";
 
+function validKek(v: string): boolean {
+  try {
+    parseKek(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const Env = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required (npm start sets it for the embedded database)"),
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
   NEXTAUTH_URL: z.url().optional(),
+  /** Only while rotating the key-encryption key: the previous one (keys under it are re-encrypted at start). */
+  LANYARD_OLD_KEY_ENCRYPTION_KEY: z.string().refine(validKek, "LANYARD_OLD_KEY_ENCRYPTION_KEY must be 32 bytes, base64").optional(),
   /** Encrypts the token-signing keys' private halves in the database (AES-256-GCM): 32 bytes, base64. */
-  LANYARD_KEY_ENCRYPTION_KEY: z.string({ error: "LANYARD_KEY_ENCRYPTION_KEY is required: 32 random bytes, base64 (npm start generates one into the data folder)" }).refine(
-    (v) => {
-      try {
-        parseKek(v);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    "LANYARD_KEY_ENCRYPTION_KEY must be 32 bytes, base64 (e.g. openssl rand -base64 32)",
-  ),
+  LANYARD_KEY_ENCRYPTION_KEY: z
+    .string({ error: "LANYARD_KEY_ENCRYPTION_KEY is required: 32 random bytes, base64 (npm start generates one into the data folder)" })
+    .refine(validKek, "LANYARD_KEY_ENCRYPTION_KEY must be 32 bytes, base64 (e.g. openssl rand -base64 32)"),
   LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** How long a request waits for a pooled connection (or a new one) before answering 503. */
   LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),

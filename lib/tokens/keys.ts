@@ -22,6 +22,8 @@ const REFRESH_MIN_MS = 5_000;
 const RELOAD_EVERY_MS = 60_000;
 
 const kek = () => parseKek(env().LANYARD_KEY_ENCRYPTION_KEY);
+/** During a rotation of the key-encryption key: the previous one, whose keys are re-encrypted under the new. */
+const oldKek = () => (process.env.LANYARD_OLD_KEY_ENCRYPTION_KEY ? parseKek(process.env.LANYARD_OLD_KEY_ENCRYPTION_KEY) : null);
 
 async function createKey(tx: Tx, actor: AuditActor, reason: string): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
@@ -35,8 +37,9 @@ async function createKey(tx: Tx, actor: AuditActor, reason: string): Promise<str
 
 /**
  * Makes sure one active signing key exists (first start), without a race between instances, and that
- * every key's private half is encrypted at rest: a key stored in plaintext (by a version before
- * encryption) is encrypted in place, once, and audited.
+ * every key's private half is encrypted at rest under the current key-encryption key: a key stored in
+ * plaintext (by a version before encryption) is encrypted in place, once, and audited; while
+ * LANYARD_OLD_KEY_ENCRYPTION_KEY is set (a rotation), keys it opens are re-encrypted under the new one.
  */
 export async function ensureSigningKey(db: Db): Promise<void> {
   await db.$transaction(async (tx) => {
@@ -44,11 +47,30 @@ export async function ensureSigningKey(db: Db): Promise<void> {
     const active = await tx.signingKey.count({ where: { status: "active" } });
     if (active === 0) await createKey(tx, { type: "system", label: "first start" }, "first start");
     const stored = await tx.signingKey.findMany({ select: { kid: true, privateJwk: true } });
+    const actor: AuditActor = { type: "system", label: "key encryption at rest" };
     for (const k of stored.filter((r) => !isWrapped(r.privateJwk))) {
       await tx.signingKey.update({ where: { kid: k.kid }, data: { privateJwk: wrapPrivateJwk(k.privateJwk as JWK, k.kid, kek()) } });
-      await appendAudit(tx, { action: "signing_key.encrypted", actor: { type: "system", label: "key encryption at rest" }, subject: { type: "signing_key", id: k.kid }, payload: { wrap: "A256GCM" } });
+      await appendAudit(tx, { action: "signing_key.encrypted", actor, subject: { type: "signing_key", id: k.kid }, payload: { wrap: "A256GCM" } });
+    }
+    const previous = oldKek();
+    if (!previous) return;
+    for (const k of stored.filter((r) => isWrapped(r.privateJwk))) {
+      if (opens(k.privateJwk, k.kid, kek())) continue;
+      // Not under the current key: under the previous one, or it stays as it is (and fails closed when used).
+      if (!opens(k.privateJwk, k.kid, previous)) continue;
+      await tx.signingKey.update({ where: { kid: k.kid }, data: { privateJwk: wrapPrivateJwk(unwrapPrivateJwk(k.privateJwk, k.kid, previous), k.kid, kek()) } });
+      await appendAudit(tx, { action: "signing_key.rewrapped", actor, subject: { type: "signing_key", id: k.kid }, payload: { wrap: "A256GCM" } });
     }
   });
+}
+
+function opens(stored: unknown, kid: string, key: Buffer): boolean {
+  try {
+    unwrapPrivateJwk(stored, kid, key);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Rotation: a new key signs from now on; older keys keep verifying the tokens they signed until those expire. */

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
 import { ensureSigningKey, keys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
-import { isWrapped, parseKek, unwrapPrivateJwk } from "@/lib/tokens/key-wrap";
+import { randomBytes } from "node:crypto";
+import { isWrapped, parseKek, unwrapPrivateJwk, wrapPrivateJwk } from "@/lib/tokens/key-wrap";
 import { newId } from "@/lib/ids";
 import { ownerDb } from "@/test/owner-db";
 import { seedEnforcementPoint, seedLease } from "@/test/factories";
@@ -102,6 +103,36 @@ describe("signing keys at rest", () => {
     expect(isWrapped(row.privateJwk)).toBe(true);
     expect(unwrapPrivateJwk(row.privateJwk, kid, kek())).toEqual(plain);
     expect(await db().auditEvent.count({ where: { action: "signing_key.encrypted", subjectId: kid } })).toBe(1);
+  });
+
+  it("re-encrypts keys under a new key-encryption key while the old one is given, and leaves a key neither opens alone", async () => {
+    const previous = randomBytes(32);
+    const stranger = randomBytes(32);
+    const make = async (under: Buffer) => {
+      const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+      const kid = newId("key");
+      const plain = { ...(await exportJWK(privateKey)), kid, alg: "EdDSA" };
+      await ownerDb().signingKey.create({ data: { kid, status: "retired", retiredAt: new Date(), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" }, privateJwk: wrapPrivateJwk(plain, kid, under) } });
+      return { kid, plain };
+    };
+    const rotated = await make(previous);
+    const foreign = await make(stranger);
+    const stored = async (kid: string) => (await ownerDb().signingKey.findUniqueOrThrow({ where: { kid }, omit: { privateJwk: false } })).privateJwk;
+    // Without the old key given, nothing changes.
+    await ensureSigningKey(db());
+    const before = await stored(rotated.kid);
+    expect(() => unwrapPrivateJwk(before, rotated.kid, kek())).toThrow(/does not decrypt/);
+    process.env.LANYARD_OLD_KEY_ENCRYPTION_KEY = previous.toString("base64");
+    try {
+      await ensureSigningKey(db());
+      await ensureSigningKey(db());
+    } finally {
+      delete process.env.LANYARD_OLD_KEY_ENCRYPTION_KEY;
+    }
+    expect(unwrapPrivateJwk(await stored(rotated.kid), rotated.kid, kek())).toEqual(rotated.plain);
+    expect(await db().auditEvent.count({ where: { action: "signing_key.rewrapped", subjectId: rotated.kid } })).toBe(1);
+    expect(unwrapPrivateJwk(await stored(foreign.kid), foreign.kid, stranger)).toEqual(foreign.plain);
+    expect(await db().auditEvent.count({ where: { action: "signing_key.rewrapped", subjectId: foreign.kid } })).toBe(0);
   });
 });
 
