@@ -41,6 +41,15 @@ async function signInWithPassword(emailInput: string, password: string): Promise
   return active ? { id: user.id, email: user.email, name: user.name, sv: user.sessionVersion } : null;
 }
 
+/**
+ * The identity an OIDC provider vouches for. People are matched by email, so an email counts only when
+ * the provider says it verified it (`email_verified`): on a provider where users set their own email,
+ * claiming admin@ must not make one the admin.
+ */
+export function oidcProfile(p: { sub: string; email?: string; email_verified?: boolean | string; name?: string }) {
+  return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? p.sub, emailVerified: p.email_verified === true || p.email_verified === "true" };
+}
+
 function oidcProvider(): NextAuthOptions["providers"] {
   const { OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_NAME } = env();
   if (!OIDC_ISSUER || !OIDC_CLIENT_ID || !OIDC_CLIENT_SECRET) return [];
@@ -55,9 +64,7 @@ function oidcProvider(): NextAuthOptions["providers"] {
       authorization: { params: { scope: "openid email profile" } },
       idToken: true,
       checks: ["pkce", "state", "nonce"],
-      profile(p: { sub: string; email?: string; name?: string }) {
-        return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? p.sub };
-      },
+      profile: oidcProfile,
     },
   ];
 }
@@ -85,14 +92,15 @@ export function authOptions(): NextAuthOptions {
       // SSO signs in only people an admin has already added, and never a disabled one.
       async signIn({ user, account }) {
         if (account?.provider !== "oidc") return true;
+        const verified = (user as { emailVerified?: boolean }).emailVerified === true;
         const email = user.email?.toLowerCase();
-        const person = email ? await db().user.findUnique({ where: { email } }) : null;
+        const person = email && verified ? await db().user.findUnique({ where: { email } }) : null;
         await db().$transaction((tx) =>
           appendAudit(tx, {
             action: person?.status === "active" ? "auth.sign_in" : "auth.sign_in_failed",
-            actor: person ? { type: "user", id: person.id, label: person.email } : { type: "system", label: email ?? "unknown" },
+            actor: person ? { type: "user", id: person.id, label: person.email } : { type: "system", label: email || "unknown" },
             outcome: person?.status === "active" ? "allow" : "deny",
-            payload: { method: "oidc" },
+            payload: { method: "oidc", ...(email && !verified ? { reason: "email_not_verified" } : {}) },
           }),
         );
         return person?.status === "active";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authOptions, MAX_FAILURES, signInWithPassword } from "@/lib/auth/options";
+import { authOptions, MAX_FAILURES, oidcProfile, signInWithPassword } from "@/lib/auth/options";
 import { db } from "@/lib/db";
 import { seedPerson } from "@/test/factories";
 
@@ -26,8 +26,8 @@ describe("password sign-in", () => {
 });
 
 describe("SSO (OIDC) sign-in", () => {
-  const signIn = (email: string | undefined) =>
-    authOptions().callbacks!.signIn!({ user: { id: "sub-123", email }, account: { provider: "oidc", type: "oauth", providerAccountId: "sub-123" } } as never);
+  const signIn = (email: string | undefined, emailVerified: boolean | string = true) =>
+    authOptions().callbacks!.signIn!({ user: oidcProfile({ sub: "sub-123", email, email_verified: emailVerified }), account: { provider: "oidc", type: "oauth", providerAccountId: "sub-123" } } as never);
 
   it("signs in only people an admin has added, and never a disabled one", async () => {
     const active = await seedPerson(db(), { role: "approver" });
@@ -37,5 +37,16 @@ describe("SSO (OIDC) sign-in", () => {
     expect(await signIn(`stranger-${Date.now()}@example.test`)).toBe(false);
     expect(await signIn(undefined)).toBe(false);
     expect(await db().auditEvent.count({ where: { action: "auth.sign_in", actorId: active.id, payload: { path: ["method"], equals: "oidc" } } })).toBe(1);
+  });
+
+  it("refuses an email the provider has not verified, even an admin's, and audits why", async () => {
+    const admin = await seedPerson(db(), { role: "admin" });
+    expect(await signIn(admin.email, false)).toBe(false);
+    expect(await signIn(admin.email, "false")).toBe(false);
+    expect(await db().auditEvent.count({ where: { action: "auth.sign_in_failed", actorLabel: admin.email, payload: { path: ["reason"], equals: "email_not_verified" } } })).toBe(2);
+    expect(await db().auditEvent.count({ where: { action: "auth.sign_in", actorId: admin.id } })).toBe(0);
+    // What a provider that does not send the claim gets: the same refusal.
+    expect(oidcProfile({ sub: "x", email: admin.email }).emailVerified).toBe(false);
+    expect(await signIn(admin.email, "true")).toBe(true);
   });
 });
