@@ -39,7 +39,8 @@ export function withApi<P extends z.ZodType, Q extends z.ZodType, B extends z.Zo
       if (op.body) {
         let json: unknown;
         try {
-          json = JSON.parse(rawBody!);
+          // No body at all is an empty object: the schema then says which fields are missing, if any.
+          json = rawBody!.trim() === "" ? {} : JSON.parse(rawBody!);
         } catch {
           throw new AppError("invalid_request", "body: not valid JSON");
         }

@@ -71,5 +71,15 @@ export const operations = {
 
   dashboard: defineOperation({ method: "GET", path: "/api/v1/dashboard", tag: "dashboard", summary: "Decisions per minute, top denied tools, escalation times, active leases, standing exposure, dormant and orphaned agents", auth: "session", permission: "console.view" }),
 
-  rotateSigningKey: defineOperation({ method: "POST", path: "/api/v1/signing-keys/rotate", tag: "keys", summary: "Rotate the lease-token signing key (old tokens stay verifiable)", auth: "session", permission: "keys.rotate", response: z.object({ kid: z.string() }), errors: [403] }),
+  rotateSigningKey: defineOperation({
+    method: "POST",
+    path: "/api/v1/signing-keys/rotate",
+    tag: "keys",
+    summary: "Rotate the lease-token signing key: the previous keys verify the tokens they signed until those expire, or, with compromised: true, are revoked at once",
+    auth: "session",
+    permission: "keys.rotate",
+    body: z.object({ compromised: z.boolean().optional().describe("the previous keys are compromised: refuse their tokens now and drop them from the JWKS") }).strict(),
+    response: z.object({ kid: z.string(), retired: z.array(z.string()), retiredAt: z.string() }),
+    errors: [400, 403],
+  }),
 };

@@ -6,7 +6,8 @@ import { env } from "@/lib/env";
 /** What crosses app instances: small pointers, the reader fetches the rest. */
 export type LanyardEvent =
   | { type: "escalation.created" | "escalation.decided" | "escalation.voted"; escalationId: string; leaseId: string; runId: string; status: string }
-  | { type: "run.event"; runIds: string[] };
+  | { type: "run.event"; runIds: string[] }
+  | { type: "signing_keys.changed" };
 
 export const CHANNEL = "lanyard_events";
 

@@ -4,12 +4,14 @@ import type { Db, Tx } from "@/lib/db";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import { now } from "@/lib/clock";
 import { env } from "@/lib/env";
+import { publish, subscribe } from "@/lib/events/bus";
 import { newId } from "@/lib/ids";
+import { CLOCK_TOLERANCE_S } from "@/lib/tokens/lease-token";
 import { isWrapped, parseKek, unwrapPrivateJwk, wrapPrivateJwk } from "@/lib/tokens/key-wrap";
 
 export const ALG = "EdDSA";
 
-type LoadedKey = { kid: string; publicKey: CryptoKey; publicJwk: JWK; createdAt: Date };
+type LoadedKey = { kid: string; publicKey: CryptoKey; publicJwk: JWK; createdAt: Date; retiredAt: Date | null };
 type KeySet = { signer: { kid: string; privateKey: CryptoKey }; verifiers: Map<string, LoadedKey>; loadedAt: number };
 
 let keySet: KeySet | undefined;
@@ -73,24 +75,56 @@ function opens(stored: unknown, kid: string, key: Buffer): boolean {
   }
 }
 
-/** Rotation: a new key signs from now on; older keys keep verifying the tokens they signed until those expire. */
-export async function rotateSigningKey(db: Db, actor: AuditActor): Promise<{ kid: string }> {
-  const kid = await db.$transaction(async (tx) => {
+/**
+ * Rotation: a new key signs from now on. The keys before it are retired: they keep verifying the lease
+ * tokens they signed until the last of those can have expired (a lease lives at most
+ * LANYARD_MAX_LEASE_SECONDS, plus the clock tolerance), then no lease token signed by them is accepted;
+ * they stay in the JWKS, for the receipts and checkpoints they signed. A `compromised` rotation revokes
+ * them at once instead: their tokens are refused from now on and they leave the JWKS. Other instances
+ * hear of it through the event bus (and reload keys every minute regardless).
+ */
+export async function rotateSigningKey(db: Db, actor: AuditActor, opts: { compromised?: boolean } = {}): Promise<{ kid: string; retired: string[]; retiredAt: string }> {
+  const result = await db.$transaction(async (tx) => {
     await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.signing_key'))`);
-    return createKey(tx, actor, "rotation");
+    const previous = await tx.signingKey.findMany({ where: { status: "active" }, select: { kid: true } });
+    const { retired, retiredAt } = await retireSigningKeys(tx, actor, previous.map((k) => k.kid), { compromised: !!opts.compromised });
+    const kid = await createKey(tx, actor, opts.compromised ? "rotation: previous keys compromised" : "rotation");
+    return { kid, retired, retiredAt: retiredAt.toISOString() };
   });
   keySet = undefined;
-  return { kid };
+  return result;
+}
+
+/**
+ * Retires `kids` (within the caller's transaction, under the signing-key lock): each verifies lease
+ * tokens until the last one it signed can have expired, or, `compromised`, not at all from now on and
+ * is dropped from the JWKS. A key already retiring sooner keeps its earlier end. Audited, and announced
+ * to every instance.
+ */
+export async function retireSigningKeys(tx: Tx, actor: AuditActor, kids: string[], opts: { compromised: boolean }): Promise<{ retired: string[]; retiredAt: Date }> {
+  const at = now();
+  const retiredAt = opts.compromised ? at : new Date(at.getTime() + (env().LANYARD_MAX_LEASE_SECONDS + CLOCK_TOLERANCE_S) * 1000);
+  const due = await tx.signingKey.findMany({ where: { kid: { in: kids }, status: "active", OR: [{ retiredAt: null }, { retiredAt: { gt: retiredAt } }] }, select: { kid: true } });
+  const retired = due.map((k) => k.kid);
+  if (!retired.length) return { retired, retiredAt };
+  await tx.signingKey.updateMany({ where: { kid: { in: retired } }, data: { retiredAt, ...(opts.compromised ? { status: "revoked" } : {}) } });
+  for (const kid of retired) {
+    await appendAudit(tx, { action: opts.compromised ? "signing_key.revoked" : "signing_key.retired", actor, subject: { type: "signing_key", id: kid }, payload: { retiredAt: retiredAt.toISOString(), compromised: opts.compromised } });
+  }
+  await publish(tx, { type: "signing_keys.changed" });
+  return { retired, retiredAt };
 }
 
 async function load(db: Db): Promise<KeySet> {
   await ensureSigningKey(db);
   const rows = await db.signingKey.findMany({ where: { status: "active" }, orderBy: { createdAt: "desc" }, omit: { privateJwk: false } });
-  const newest = rows[0]!;
+  // The signer is the newest key that is not retired (a rotation retires every key before the new one).
+  const newest = rows.find((r) => r.retiredAt === null) ?? rows[0]!;
   const verifiers = new Map<string, LoadedKey>();
   for (const r of rows) {
-    verifiers.set(r.kid, { kid: r.kid, publicKey: (await importJWK(r.publicJwk as JWK, ALG)) as CryptoKey, publicJwk: r.publicJwk as JWK, createdAt: r.createdAt });
+    verifiers.set(r.kid, { kid: r.kid, publicKey: (await importJWK(r.publicJwk as JWK, ALG)) as CryptoKey, publicJwk: r.publicJwk as JWK, createdAt: r.createdAt, retiredAt: r.retiredAt });
   }
+  listenForChanges();
   const privateKey = (await importJWK(unwrapPrivateJwk(newest.privateJwk, newest.kid, kek()), ALG)) as CryptoKey;
   lastRefresh = Date.now();
   return { signer: { kid: newest.kid, privateKey }, verifiers, loadedAt: lastRefresh };
@@ -103,14 +137,31 @@ export async function keys(db: Db): Promise<KeySet> {
   return keySet;
 }
 
-/** The verification key for `kid`, reloading once (rate-limited) when it is not known here yet. */
+/**
+ * The key that verifies lease tokens of `kid`, reloading once (rate-limited) when it is not known here
+ * yet; null for an unknown key, and for a retired one once its tokens can no longer be live.
+ */
 export async function verifierFor(db: Db, kid: string): Promise<CryptoKey | null> {
+  const usable = (k: LoadedKey | undefined) => (k && (k.retiredAt === null || k.retiredAt.getTime() > now().getTime()) ? k.publicKey : null);
   const set = await keys(db);
   const hit = set.verifiers.get(kid);
-  if (hit) return hit.publicKey;
+  if (hit) return usable(hit);
   if (Date.now() - lastRefresh < REFRESH_MIN_MS) return null;
   keySet = undefined;
-  return (await keys(db)).verifiers.get(kid)?.publicKey ?? null;
+  return usable((await keys(db)).verifiers.get(kid));
+}
+
+let listening = false;
+
+/** In the server: drop the cached keys as soon as any instance rotates (a revocation applies at once). */
+function listenForChanges(): void {
+  if (listening || process.env.NEXT_RUNTIME !== "nodejs") return;
+  listening = true;
+  void subscribe((e) => {
+    if (e.type === "signing_keys.changed") keySet = undefined;
+  }).catch(() => {
+    listening = false;
+  });
 }
 
 export async function jwks(db: Db): Promise<{ keys: JWK[] }> {

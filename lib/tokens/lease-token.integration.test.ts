@@ -3,7 +3,8 @@ import { exportJWK, generateKeyPair, SignJWT, decodeJwt } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
-import { ensureSigningKey, keys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
+import { advanceClock, resetClock } from "@/lib/clock";
+import { ensureSigningKey, forgetKeys, keys, retireSigningKeys, rotateSigningKey, jwks } from "@/lib/tokens/keys";
 import { randomBytes } from "node:crypto";
 import { isWrapped, parseKek, unwrapPrivateJwk, wrapPrivateJwk } from "@/lib/tokens/key-wrap";
 import { newId } from "@/lib/ids";
@@ -72,7 +73,13 @@ describe("lease token verification", () => {
   });
 
   it("after a rotation, new tokens carry the new kid and old tokens still verify", async () => {
-    const { kid } = await rotateSigningKey(db(), { type: "system", label: "test" });
+    const before = (await keys(db())).signer.kid;
+    const startedAt = Date.now();
+    const { kid, retired, retiredAt } = await rotateSigningKey(db(), { type: "system", label: "test" });
+    // The previous key verifies until the last token it signed can have expired: the longest lease, plus the clock tolerance.
+    expect(retired).toContain(before);
+    expect(new Date(retiredAt).getTime()).toBeGreaterThanOrEqual(startedAt + (8 * 3600 + 30) * 1000);
+    expect(new Date(retiredAt).getTime()).toBeLessThanOrEqual(Date.now() + (8 * 3600 + 30) * 1000);
     const fresh = await seedLease(db());
     expect(JSON.parse(Buffer.from(fresh.leaseToken.split(".")[0]!, "base64url").toString()).kid).toBe(kid);
     expect(await askWith(fresh.leaseToken)).toBe("granted");
@@ -136,3 +143,54 @@ describe("signing keys at rest", () => {
   });
 });
 
+describe("signing key retirement", () => {
+  const kek = () => parseKek(process.env.LANYARD_KEY_ENCRYPTION_KEY!);
+  const actor = { type: "system" as const, label: "test" };
+
+  /** An extra, older key made here (never the shared signer, which other test files keep using), and a signer of tokens with it. */
+  async function extraKey() {
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    const kid = newId("key");
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
+    await ownerDb().signingKey.create({ data: { kid, publicJwk, privateJwk: wrapPrivateJwk({ ...(await exportJWK(privateKey)), kid, alg: "EdDSA" }, kid, kek()), createdAt: new Date(Date.now() - 86_400_000) } });
+    forgetKeys();
+    return { kid, sign: () => new SignJWT({ ...claims() }).setProtectedHeader({ alg: "EdDSA", kid }).sign(privateKey) };
+  }
+
+  it("a retired key verifies the tokens it signed until they can have expired, then none; it stays in the JWKS", async () => {
+    const signer = (await keys(db())).signer.kid;
+    const k = await extraKey();
+    const t = await k.sign();
+    expect(await askWith(t)).toBe("granted");
+    const { retired } = await db().$transaction((tx) => retireSigningKeys(tx, actor, [k.kid], { compromised: false }));
+    expect(retired).toEqual([k.kid]);
+    forgetKeys();
+    expect(await askWith(t)).toBe("granted");
+    try {
+      advanceClock((8 * 3600 + 31) * 1000);
+      forgetKeys();
+      expect(await askWith(await k.sign())).toBe("token_invalid");
+    } finally {
+      resetClock();
+    }
+    expect((await jwks(db())).keys.map((j) => j.kid)).toContain(k.kid);
+    expect((await keys(db())).signer.kid).toBe(signer);
+    expect(await db().auditEvent.count({ where: { action: "signing_key.retired", subjectId: k.kid } })).toBe(1);
+  });
+
+  it("a compromised key is refused at once and leaves the JWKS; the signer is untouched", async () => {
+    const signer = (await keys(db())).signer.kid;
+    const k = await extraKey();
+    const t = await k.sign();
+    expect(await askWith(t)).toBe("granted");
+    expect((await jwks(db())).keys.map((j) => j.kid)).toContain(k.kid);
+    await db().$transaction((tx) => retireSigningKeys(tx, actor, [k.kid], { compromised: true }));
+    forgetKeys();
+    expect(await askWith(t)).toBe("token_invalid");
+    expect((await jwks(db())).keys.map((j) => j.kid)).not.toContain(k.kid);
+    expect((await ownerDb().signingKey.findUniqueOrThrow({ where: { kid: k.kid } })).status).toBe("revoked");
+    expect(await db().auditEvent.count({ where: { action: "signing_key.revoked", subjectId: k.kid } })).toBe(1);
+    expect((await keys(db())).signer.kid).toBe(signer);
+    expect(await askWith(token)).toBe("granted");
+  });
+});

@@ -5,23 +5,41 @@ import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { apiFetch } from "@/lib/api/client";
 
+type Rotated = { kid: string; retired: string[]; retiredAt: string };
+
 export function SigningKeySection() {
   const [confirming, setConfirming] = useState(false);
+  const [compromised, setCompromised] = useState(false);
   const rotate = useMutation({
-    mutationFn: () => apiFetch<{ kid: string }>("/api/v1/signing-keys/rotate", { method: "POST", body: {} }),
-    onSuccess: () => setConfirming(false),
+    mutationFn: () => apiFetch<Rotated>("/api/v1/signing-keys/rotate", { method: "POST", body: { compromised } }),
+    onSuccess: () => {
+      setConfirming(false);
+      setCompromised(false);
+    },
   });
   return (
     <div className="space-y-3 text-sm">
-      <p className="text-slate-700">New lease tokens are signed with the new key at once; tokens already issued stay verifiable until they expire.</p>
+      <p className="text-slate-700">
+        New lease tokens are signed with the new key at once. Tokens signed with the previous key stay valid until they expire; then that key verifies no lease token (it stays published for the
+        receipts and checkpoints it signed).
+      </p>
       {confirming ? (
-        <div className="flex items-center gap-2">
-          <Button variant="danger" disabled={rotate.isPending} onClick={() => rotate.mutate()} data-testid="rotate-confirm">
-            {rotate.isPending ? "Rotating…" : "Rotate now"}
-          </Button>
-          <Button variant="secondary" onClick={() => setConfirming(false)}>
-            Cancel
-          </Button>
+        <div className="space-y-2">
+          <label className="flex items-start gap-2 text-slate-800">
+            <input type="checkbox" className="mt-0.5" checked={compromised} onChange={(e) => setCompromised(e.target.checked)} data-testid="rotate-compromised" />
+            <span>
+              The previous key is compromised: <strong>refuse every token it signed, now</strong>, and stop publishing it. Running agents get <code>token_invalid</code> until they are given new
+              leases.
+            </span>
+          </label>
+          <div className="flex items-center gap-2">
+            <Button variant="danger" disabled={rotate.isPending} onClick={() => rotate.mutate()} data-testid="rotate-confirm">
+              {rotate.isPending ? "Rotating…" : compromised ? "Rotate and revoke now" : "Rotate now"}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </div>
         </div>
       ) : (
         <Button variant="secondary" onClick={() => setConfirming(true)} data-testid="rotate-signing-key">
@@ -30,7 +48,8 @@ export function SigningKeySection() {
       )}
       {rotate.data && (
         <p role="status" className="text-emerald-700" data-testid="rotated-kid">
-          Rotated. New key id: <span className="font-mono">{rotate.data.kid}</span>
+          Rotated. New key id: <span className="font-mono">{rotate.data.kid}</span>. Previous keys verify no lease token after{" "}
+          <span className="font-mono">{rotate.data.retiredAt.replace("T", " ").slice(0, 19)} UTC</span>.
         </p>
       )}
       <ErrorAlert error={rotate.error} />
