@@ -27,6 +27,8 @@ const Env = z.object({
   LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
   /** API requests per second per enforcement-point key, per instance (bursts of twice that); then 429. */
   LANYARD_EP_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
+  /** Password sign-in attempts per second per instance, from anyone (bursts of twice that); then refused before any work. */
+  LANYARD_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
 import { now } from "@/lib/clock";
+import { TokenBuckets } from "@/lib/api/rate-limit";
 
 type SignedInUser = { id: string; email: string; name: string; sv: number };
 
@@ -12,7 +13,26 @@ type SignedInUser = { id: string; email: string; name: string; sv: number };
 export const MAX_FAILURES = 10;
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 
+let attempts: TokenBuckets | undefined;
+
+/**
+ * Password attempts this instance takes on, whoever makes them (LANYARD_SIGN_IN_RATE_LIMIT per second,
+ * bursts of twice that). Each costs a scrypt (32 MiB, tens of ms) and writes; a flood of guesses at
+ * random emails, which the per-email throttle does not slow, must not starve the decision path. Beyond
+ * it an attempt is refused before any work, like a wrong password, and not audited (a flood would fill the log).
+ */
+function passwordAttempts(): TokenBuckets {
+  attempts ??= new TokenBuckets(env().LANYARD_SIGN_IN_RATE_LIMIT, env().LANYARD_SIGN_IN_RATE_LIMIT * 2);
+  return attempts;
+}
+
+/** For tests: another rate and burst for this process (undefined: back to the environment's). */
+export function setSignInRateLimit(limit?: { rate: number; burst: number }): void {
+  attempts = limit ? new TokenBuckets(limit.rate, limit.burst) : undefined;
+}
+
 async function signInWithPassword(emailInput: string, password: string): Promise<SignedInUser | null> {
+  if (!passwordAttempts().take("password").ok) return null;
   const email = emailInput.trim().toLowerCase();
   // Counted from the audit log, so the limit holds across every app instance.
   const recentFailures = await db().auditEvent.count({

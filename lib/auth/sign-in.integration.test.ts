@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { authOptions, MAX_FAILURES, oidcProfile, signInWithPassword } from "@/lib/auth/options";
+import { authOptions, MAX_FAILURES, oidcProfile, setSignInRateLimit, signInWithPassword } from "@/lib/auth/options";
 import { db } from "@/lib/db";
 import { seedPerson } from "@/test/factories";
 
@@ -22,6 +22,21 @@ describe("password sign-in", () => {
     for (let i = 0; i < MAX_FAILURES; i++) expect(await signInWithPassword(p.email, `guess ${i} guess`)).toBeNull();
     expect(await signInWithPassword(p.email, "correct horse battery")).toBeNull();
     expect(await db().auditEvent.count({ where: { action: "auth.sign_in_throttled", subjectId: p.email } })).toBe(1);
+  });
+});
+
+describe("password attempts per instance", () => {
+  it("beyond the instance's rate, an attempt is refused before any work, even with the right password, and not audited", async () => {
+    const p = await seedPerson(db(), { password: "correct horse battery" });
+    setSignInRateLimit({ rate: 0.01, burst: 1 });
+    try {
+      expect(await signInWithPassword(p.email, "correct horse battery")).not.toBeNull();
+      expect(await signInWithPassword(p.email, "correct horse battery")).toBeNull();
+    } finally {
+      setSignInRateLimit();
+    }
+    expect(await db().auditEvent.count({ where: { actorId: p.id, action: { startsWith: "auth.sign_in" } } })).toBe(1);
+    expect(await signInWithPassword(p.email, "correct horse battery")).not.toBeNull();
   });
 });
 
