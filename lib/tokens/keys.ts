@@ -96,7 +96,7 @@ export async function rotateSigningKey(db: Db, actor: AuditActor, opts: { compro
 }
 
 /**
- * Retires `kids` (within the caller's transaction, under the signing-key lock): each verifies lease
+ * Retires `kids` (within the caller's transaction): each verifies lease
  * tokens until the last one it signed can have expired, or, `compromised`, not at all from now on and
  * is dropped from the JWKS. A key already retiring sooner keeps its earlier end. Audited, and announced
  * to every instance.
@@ -104,10 +104,14 @@ export async function rotateSigningKey(db: Db, actor: AuditActor, opts: { compro
 export async function retireSigningKeys(tx: Tx, actor: AuditActor, kids: string[], opts: { compromised: boolean }): Promise<{ retired: string[]; retiredAt: Date }> {
   const at = now();
   const retiredAt = opts.compromised ? at : new Date(at.getTime() + (env().LANYARD_MAX_LEASE_SECONDS + CLOCK_TOLERANCE_S) * 1000);
-  const due = await tx.signingKey.findMany({ where: { kid: { in: kids }, status: "active", OR: [{ retiredAt: null }, { retiredAt: { gt: retiredAt } }] }, select: { kid: true } });
+  // One conditional UPDATE: only keys still active and not already retiring sooner.
+  const due = await tx.signingKey.updateManyAndReturn({
+    where: { kid: { in: kids }, status: "active", OR: [{ retiredAt: null }, { retiredAt: { gt: retiredAt } }] },
+    data: { retiredAt, ...(opts.compromised ? { status: "revoked" } : {}) },
+    select: { kid: true },
+  });
   const retired = due.map((k) => k.kid);
   if (!retired.length) return { retired, retiredAt };
-  await tx.signingKey.updateMany({ where: { kid: { in: retired } }, data: { retiredAt, ...(opts.compromised ? { status: "revoked" } : {}) } });
   for (const kid of retired) {
     await appendAudit(tx, { action: opts.compromised ? "signing_key.revoked" : "signing_key.retired", actor, subject: { type: "signing_key", id: kid }, payload: { retiredAt: retiredAt.toISOString(), compromised: opts.compromised } });
   }
