@@ -20,7 +20,8 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   const db = await openDatabase({
-    dataDir: path.join(projectRoot, ".data", "test"),
+    // A folder and port of its own lets several checkouts (or people) run the suite side by side.
+    dataDir: process.env.LANYARD_TEST_DATA_DIR ? path.resolve(process.env.LANYARD_TEST_DATA_DIR) : path.join(projectRoot, ".data", "test"),
     port: Number(process.env.LANYARD_TEST_PG_PORT ?? 25433),
     database: "lanyard_test",
   });
