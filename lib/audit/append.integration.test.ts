@@ -19,6 +19,17 @@ describe("audit log", () => {
     expect(row.payload).toEqual({ n: 1 });
   });
 
+  it("receipts refuse TRUNCATE like the audit tables, for the application's role and the owner alike", async () => {
+    await expect(db().$executeRaw(Prisma.sql`TRUNCATE "receipts"`)).rejects.toThrow(/permission denied/);
+    // Rolled back whatever happens: without the trigger this TRUNCATE would empty every other test's receipts.
+    const allowed = new Error("TRUNCATE was allowed (rolled back)");
+    const attempt = ownerDb().$transaction(async (tx) => {
+      await tx.$executeRaw(Prisma.sql`TRUNCATE "receipts"`);
+      throw allowed;
+    });
+    await expect(attempt).rejects.toThrow(/receipts is append-only \(TRUNCATE refused\)/);
+  });
+
   it("commits with the change or not at all: a failed transaction leaves no event", async () => {
     const marker = `rollback-${Date.now()}`;
     await expect(
