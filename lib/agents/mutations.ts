@@ -1,3 +1,4 @@
+import { lockAgent } from "@/lib/agents/ceiling";
 import type { AgentCreate, AgentPatch } from "@/lib/agents/schemas";
 import { agentInclude, toAgentView } from "@/lib/agents/view";
 import { AppError, conflict, notFound } from "@/lib/api/errors";
@@ -27,7 +28,6 @@ async function checkRefs(tx: Tx, ownerId: string | undefined, tools: string[] | 
 export async function createAgent(db: Db, actor: Actor, input: AgentCreate) {
   return db.$transaction(async (tx) => {
     await checkRefs(tx, input.ownerId, input.ceiling.tools);
-    if (await tx.agent.findUnique({ where: { name: input.name } })) throw conflict(`an agent named ${input.name} already exists`);
     const id = newId("agt");
     const a = await tx.agent.create({
       data: {
@@ -50,6 +50,9 @@ export async function createAgent(db: Db, actor: Actor, input: AgentCreate) {
 
 export async function updateAgent(db: Db, actor: Actor, id: string, patch: AgentPatch) {
   return db.$transaction(async (tx) => {
+    // The row is locked before anything else, as issuance and delegation lock it before they create a
+    // lease: a suspension waits for a lease being created (then ends it) or the lease waits and is refused.
+    await lockAgent(tx, id, "update");
     const before = await tx.agent.findUnique({ where: { id }, include: agentInclude });
     if (!before) throw notFound(`agent ${id}`);
     if (before.status === "retired" && patch.status !== undefined && patch.status !== "retired") {

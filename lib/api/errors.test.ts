@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError, isStoreUnavailable, toErrorResponse } from "@/lib/api/errors";
+import { findInError } from "@/lib/db-errors";
 
 // The shapes below are what Prisma 7 with @prisma/adapter-pg throws (seen in this project's logs).
 const prismaWrapped = (code: string, message: string) =>
@@ -25,13 +26,33 @@ describe("error mapping", () => {
   });
 
   it("does not mistake a query error for an outage, and hides its details behind a 500", async () => {
-    const err = prismaWrapped("23505", "duplicate key value violates unique constraint");
+    const err = prismaWrapped("42P01", 'relation "secret_table" does not exist');
     expect(isStoreUnavailable(err)).toBe(false);
     const res = toErrorResponse(err);
     expect(res.status).toBe(500);
     const body = await res.json();
     expect(body.error.code).toBe("internal");
-    expect(JSON.stringify(body)).not.toMatch(/duplicate key|prisma|\\.ts:/i);
+    expect(JSON.stringify(body)).not.toMatch(/secret_table|prisma|\\.ts:/i);
+  });
+
+  it.each([
+    ["a raw query's 23505, nested by Prisma", prismaWrapped("23505", 'duplicate key value violates unique constraint "users_email_key"')],
+    ["Prisma's own P2002", Object.assign(new Error("Unique constraint failed on the fields: (`email`)"), { name: "PrismaClientKnownRequestError", code: "P2002", meta: { target: ["email"] } })],
+  ])("answers a unique-key violation (%s) with 409 conflict naming nothing of the store", async (_name, err) => {
+    const res = toErrorResponse(err);
+    expect(res.status).toBe(409);
+    const body = await res.json();
+    expect(body).toEqual({ error: { code: "conflict", message: expect.any(String) } });
+    expect(JSON.stringify(body)).not.toMatch(/users_email_key|duplicate key|prisma|email/i);
+  });
+
+  it("finds a matching object however deep, and survives cycles", () => {
+    const inner = { code: "X1" };
+    const cyclic: Record<string, unknown> = { a: { b: { cause: inner } } };
+    cyclic.self = cyclic;
+    expect(findInError(cyclic, (o) => o.code === "X1")).toBe(inner);
+    expect(findInError(cyclic, (o) => o.code === "nope")).toBeUndefined();
+    expect(findInError(Object.assign(new Error("outer"), { cause: Object.assign(new Error("inner"), { code: "23505" }) }), (o) => o.code === "23505")).toBeDefined();
   });
 
   it("maps an AppError to its status with issues", async () => {

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
+import { findInError, isUniqueViolation } from "@/lib/db-errors";
 import { newId } from "@/lib/ids";
 
 export const ERROR_STATUS = {
@@ -10,6 +11,7 @@ export const ERROR_STATUS = {
   csrf_rejected: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -63,19 +65,13 @@ const UNAVAILABLE_MESSAGE = /(ECONNREFUSED|Connection terminated|connection time
  * meta.driverAdapterError.cause), so every nested object is looked at.
  */
 export function isStoreUnavailable(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  const stack: unknown[] = [err];
-  while (stack.length) {
-    const e = stack.pop();
-    if (!e || typeof e !== "object" || seen.has(e)) continue;
-    seen.add(e);
-    const o = e as { code?: unknown; originalCode?: unknown; message?: unknown; kind?: unknown };
-    if (UNAVAILABLE_CODE.test(String(o.code)) || UNAVAILABLE_CODE.test(String(o.originalCode))) return true;
-    if (typeof o.message === "string" && UNAVAILABLE_MESSAGE.test(o.message)) return true;
-    if (typeof o.kind === "string" && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections|DatabaseDoesNotExist/.test(o.kind)) return true;
-    stack.push(...Object.values(e as object).filter((v) => v && typeof v === "object"), (e as { cause?: unknown }).cause);
-  }
-  return false;
+  return (
+    findInError(err, (o) => {
+      if (UNAVAILABLE_CODE.test(String(o.code)) || UNAVAILABLE_CODE.test(String(o.originalCode))) return true;
+      if (typeof o.message === "string" && UNAVAILABLE_MESSAGE.test(o.message)) return true;
+      return typeof o.kind === "string" && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections|DatabaseDoesNotExist/.test(o.kind);
+    }) !== undefined
+  );
 }
 
 /** Maps anything thrown to the documented error shape. Unknown errors become a logged, generic 500. */
@@ -84,6 +80,8 @@ export function toErrorResponse(err: unknown, headers?: HeadersInit): NextRespon
   if (err instanceof AppError) app = err;
   else if (err instanceof z.ZodError) app = fromZod(err);
   else if (isStoreUnavailable(err)) app = new AppError("store_unavailable", "The store is unavailable; fail closed and retry");
+  // Uniqueness is enforced by the database alone (insert, no read-then-create): a lost race lands here.
+  else if (isUniqueViolation(err)) app = new AppError("conflict", "Already exists: another record has the same unique value");
   else if (isPrismaNotFound(err)) app = new AppError("not_found", "not found");
   else {
     const requestId = newId("evt").slice(4, 16);

@@ -1,5 +1,5 @@
 import type { PersonCreate, PersonPatch } from "@/lib/people/schemas";
-import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { AppError, notFound } from "@/lib/api/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import { hashPassword } from "@/lib/auth/password";
 import type { Actor } from "@/lib/auth/permissions";
@@ -24,7 +24,6 @@ export async function listPeople(db: Db) {
 export async function createPerson(db: Db, actor: Actor, input: PersonCreate) {
   const passwordHash = input.password ? await hashPassword(input.password) : null;
   return db.$transaction(async (tx) => {
-    if (await tx.user.findUnique({ where: { email: input.email } })) throw conflict(`${input.email} already exists`);
     const u = await tx.user.create({ data: { id: newId("usr"), email: input.email, name: input.name, role: input.role, passwordHash } });
     const view = toPersonView(u);
     await appendAudit(tx, { action: "person.created", actor: { type: "user", id: actor.id, label: actor.email }, subject: { type: "user", id: u.id }, payload: { after: view, password: Boolean(passwordHash) } });
