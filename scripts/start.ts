@@ -11,7 +11,11 @@ const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(projectRoot, process.env.LANYARD_DATA_DIR ?? ".data");
 const log = (s: string) => process.stdout.write(`[lanyard] ${s}\n`);
 
-const database = await openDatabase({ dataDir, port: Number(process.env.LANYARD_PG_PORT ?? 25432) });
+// A database that cannot be opened is said in one sentence (what to do), not a stack trace.
+const database = await openDatabase({ dataDir, port: Number(process.env.LANYARD_PG_PORT ?? 25432) }).catch((err: unknown) => {
+  process.stderr.write(`[lanyard] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
 log(database.embedded ? `embedded PostgreSQL in ${path.relative(projectRoot, dataDir)}/pg` : "using DATABASE_URL");
 let stopping = false;
 let app: ReturnType<typeof spawn> | undefined;

