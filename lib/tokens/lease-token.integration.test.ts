@@ -59,6 +59,32 @@ describe("lease token verification", () => {
     for (const [name, t] of Object.entries(forged)) expect(await askWith(t), name).toBe("token_invalid");
   });
 
+  it("parses strictly: only the canonical spelling of the genuine token verifies (jose alone accepts the others)", async () => {
+    const [h, p, sig] = token.split(".") as [string, string, string];
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // A 64-byte signature leaves 4 unused bits in its last character: flipping one spells the same bytes.
+    const sloppySig = sig.slice(0, -1) + alphabet[alphabet.indexOf(sig.at(-1)!) ^ 1]!;
+    expect(Buffer.from(sloppySig, "base64url").equals(Buffer.from(sig, "base64url"))).toBe(true);
+    const pad = (seg: string) => seg + "=".repeat((4 - (seg.length % 4)) % 4 || 2);
+    const variants: Record<string, string> = {
+      "trailing newline": `${token}\n`,
+      "trailing CRLF": `${token}\r\n`,
+      "= padding on the signature": `${h}.${p}.${pad(sig)}`,
+      "= padding on the payload": `${h}.${pad(p)}.${sig}`,
+      "non-canonical last character": `${h}.${p}.${sloppySig}`,
+      "a space inside the payload": `${h}.${p.slice(0, 10)} ${p.slice(10)}.${sig}`,
+      "a tab inside the header": `${h.slice(0, 5)}\t${h.slice(5)}.${p}.${sig}`,
+      "a newline inside the signature": `${h}.${p}.${sig.slice(0, 20)}\n${sig.slice(20)}`,
+      "standard base64 alphabet": `${h}.${p}.${sig.replace(/-/g, "+").replace(/_/g, "/")}`,
+      "a leading space": ` ${token}`,
+    };
+    expect(await askWith(token)).toBe("granted");
+    if (!/[-_]/.test(sig)) delete variants["standard base64 alphabet"]; // nothing to respell
+    const answers: Record<string, string> = {};
+    for (const [name, t] of Object.entries(variants)) answers[name] = await askWith(t);
+    expect(answers).toEqual(Object.fromEntries(Object.keys(variants).map((name) => [name, "token_invalid"])));
+  });
+
   it("refuses wrong audience, wrong issuer, a future nbf and an expired token", async () => {
     const { signer } = await keys(db());
     const sign = (over: Record<string, unknown>) =>

@@ -34,6 +34,16 @@ export type TokenResult = { ok: true; claims: LeaseClaims } | { ok: false; code:
 const invalid = (message: string): TokenResult => ({ ok: false, code: "token_invalid", message });
 
 /**
+ * Three segments, each canonical unpadded base64url (the only spelling Lanyard signs). jose's decoder
+ * is lenient (padding, whitespace, a trailing newline, stray low bits in the last character), so one
+ * token could be spelled many ways; anything but the canonical one is refused before jose sees it.
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split(".");
+  return segments.length === 3 && segments.every((s) => s.length > 0 && /^[A-Za-z0-9_-]+$/.test(s) && Buffer.from(s, "base64url").toString("base64url") === s);
+}
+
+/**
  * Verifies a lease token in memory: the algorithm is pinned to EdDSA (no `none`, no HMAC with a public
  * key), the key is chosen by `kid` among Lanyard's own, and iss/aud/exp/nbf are checked with a small
  * tolerance. Authority never comes from the token alone: callers still check the lease's live state.
@@ -41,6 +51,7 @@ const invalid = (message: string): TokenResult => ({ ok: false, code: "token_inv
 export async function verifyLeaseToken(db: Db, token: unknown): Promise<TokenResult> {
   if (typeof token !== "string" || token.length === 0) return invalid("lease token missing");
   if (token.length > MAX_TOKEN_LENGTH) return invalid("lease token too large");
+  if (!isCanonicalCompactJws(token)) return invalid("lease token is not a canonical compact JWS (three unpadded base64url segments)");
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(token);
