@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import path from "node:path";
 import { dataSecrets, openDatabase, projectRoot } from "./lib/embedded-db";
 import { migrate } from "./lib/migrate";
-import { runtimeRoleUrl } from "./lib/runtime-role";
+import { provisionRuntimeLogin, RUNTIME_ROLE, type RuntimeLogin, runtimeRoleUrl } from "./lib/runtime-role";
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = path.resolve(projectRoot, process.env.LANYARD_DATA_DIR ?? ".data");
@@ -39,11 +39,16 @@ try {
   migrate(database.url);
   const secrets = dataSecrets(dataDir);
   // Migrations and the seed run as the schema's owner; the console runs as the least-privileged
-  // lanyard_app (it can only INSERT into the audit log). With an operator's DATABASE_URL, give the
-  // console's own login (a member of lanyard_app) as LANYARD_APP_DATABASE_URL.
-  const appUrl = process.env.LANYARD_APP_DATABASE_URL ?? (database.embedded ? await runtimeRoleUrl(database.url, secrets.appPassword) : undefined);
-  if (appUrl) log(`the console connects as ${new URL(appUrl).username}`);
-  else log("the console connects with DATABASE_URL; set LANYARD_APP_DATABASE_URL to a member of lanyard_app for least privilege");
+  // lanyard_app (it can only INSERT into the audit log). LANYARD_APP_DATABASE_URL names the console's own
+  // login; else an operator's DATABASE_URL that may manage roles gives lanyard_app a login, as the
+  // embedded database does, and one that may not leaves the console running as DATABASE_URL.
+  const login: RuntimeLogin = process.env.LANYARD_APP_DATABASE_URL
+    ? { url: process.env.LANYARD_APP_DATABASE_URL, message: `the console connects as ${new URL(process.env.LANYARD_APP_DATABASE_URL).username} (LANYARD_APP_DATABASE_URL)` }
+    : database.embedded
+      ? { url: await runtimeRoleUrl(database.url, secrets.appPassword), message: `the console connects as ${RUNTIME_ROLE}` }
+      : await provisionRuntimeLogin(database.url, secrets.appPassword);
+  log(login.message);
+  const appUrl = login.url;
   const env = {
     ...process.env,
     DATABASE_URL: appUrl ?? database.url,
