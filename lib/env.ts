@@ -10,6 +10,20 @@ function validKek(v: string): boolean {
   }
 }
 
+/** LANYARD_WEBHOOK_ALLOWED_HOSTS: comma-separated host names (or IP literals), normalised as WHATWG URL does. */
+function allowedHosts(v: string, ctx: z.RefinementCtx): string[] {
+  const hosts: string[] = [];
+  for (const entry of v.split(",").map((h) => h.trim()).filter(Boolean)) {
+    let host: string | undefined;
+    try {
+      if (/^([A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$|^\[[0-9A-Fa-f:.]+\]$/.test(entry)) host = new URL(`http://${entry}/`).hostname;
+    } catch {}
+    if (host) hosts.push(host);
+    else ctx.addIssue({ code: "custom", message: `LANYARD_WEBHOOK_ALLOWED_HOSTS: "${entry}" is not a host name (no scheme, port or path; IPv6 in brackets)` });
+  }
+  return hosts;
+}
+
 const Env = z.object({
   DATABASE_URL: z.string().min(1, "DATABASE_URL is required (npm start sets it for the embedded database)"),
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
@@ -20,6 +34,8 @@ const Env = z.object({
   LANYARD_KEY_ENCRYPTION_KEY: z
     .string({ error: "LANYARD_KEY_ENCRYPTION_KEY is required: 32 random bytes, base64 (npm start generates one into the data folder)" })
     .refine(validKek, "LANYARD_KEY_ENCRYPTION_KEY must be 32 bytes, base64 (e.g. openssl rand -base64 32)"),
+  /** Internal hosts webhooks may reach anyway (e.g. a chat relay on the private network); all others are refused. */
+  LANYARD_WEBHOOK_ALLOWED_HOSTS: z.string().default("").transform(allowedHosts),
   LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** How long a request waits for a pooled connection (or a new one) before answering 503. */
   LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),

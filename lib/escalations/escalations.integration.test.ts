@@ -184,7 +184,8 @@ describe("webhooks", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    // "localhost" is allowed by name in the tests' LANYARD_WEBHOOK_ALLOWED_HOSTS; 127.0.0.1 itself is refused.
+    const url = `http://localhost:${(server.address() as { port: number }).port}/hook`;
     const admin = await seedPerson(db(), { role: "admin" });
     const { webhook, secret } = await createWebhook(db(), admin, { url, events: ["escalation.created"] });
     try {
