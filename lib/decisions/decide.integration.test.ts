@@ -145,7 +145,7 @@ describe("decisions", () => {
       maxToolCalls: 11,
     }).catch((e) => e);
     expect(err.status).toBe(422);
-    expect(err.issues.map((i: { message: string }) => i.message.split(":")[0]).sort()).toEqual(["budget", "deny", "expiry", "grants", "grants"]);
+    expect(err.issues.map((i: { message: string }) => i.message.split(":")[0]).sort()).toEqual(["budget", "ceiling", "deny", "expiry", "grants", "grants"]);
   });
 
   it("answers lease_expired once the lease's time is up, and the sweeper marks it expired with an audit event", async () => {

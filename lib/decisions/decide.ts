@@ -8,6 +8,7 @@ import { hasPgCode } from "@/lib/db-errors";
 import { evaluate, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
 import { EscalationRace, openEscalation } from "@/lib/escalations/open";
 import { announceRuns } from "@/lib/events/bus";
+import { deadLink, lockChain } from "@/lib/leases/chain";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
 import { newId } from "@/lib/ids";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
@@ -140,6 +141,10 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
           row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool and resource (unknown, already used, expired, or granted for another call)` }] };
         }
       } else {
+        // A chain revoked since it was read opens no escalation: evaluate again (and deny). Once the
+        // escalation is in, a revocation waits for us and then cancels it with the lease.
+        const chain = await lockChain(tx, leaf.id, "share");
+        if (!chain || deadLink(chain, at)) throw new ChainChanged();
         row.escalationId = await openStepUp(tx, c, leaf, at, row.id);
       }
       row.latencyMs = elapsed(c.started);

@@ -73,6 +73,15 @@ export function evaluate(p: {
       ? deny("tool_not_granted", `${r.tool} is not granted by the lease`)
       : deny("resource_out_of_scope", `${r.tool}${scope || " without a resource"} is outside the lease's resource scope`);
   }
+  // A lease never allows more than any ancestor, whatever its own row says (defense in depth).
+  for (const a of p.chain.slice(1)) {
+    const up = matchGrant(a.grants, r.tool, r.resource);
+    if (!up.ok) {
+      return up.code === "tool_not_granted"
+        ? deny("tool_not_granted", `${r.tool} is not granted by ancestor lease ${a.id}`)
+        : deny("resource_out_of_scope", `${r.tool}${scope || " without a resource"} is outside ancestor lease ${a.id}'s resource scope`);
+    }
+  }
   const stepUp = p.chain.some((l) => l.requireApproval.includes(r.tool)) || needsStepUp(p.tool);
   if (stepUp) {
     if (r.approvalId) {

@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db";
 import { openEscalation } from "@/lib/escalations/open";
 import type { EscalationCreate } from "@/lib/escalations/schemas";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
+import { deadLink, grantFor, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { Grant } from "@/lib/leases/schemas";
 import { matchGrant } from "@/lib/leases/scope";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -17,26 +18,38 @@ import { verifyLeaseToken } from "@/lib/tokens/lease-token";
 export async function createEscalation(db: Db, ep: EnforcementPointActor, input: EscalationCreate) {
   const token = await verifyLeaseToken(db, input.leaseToken);
   if (!token.ok) throw new AppError("forbidden", `leaseToken: ${token.message}`, [{ path: ["leaseToken"], message: token.code }]);
-  const lease = await db.lease.findUnique({ where: { id: token.claims.leaseId }, include: { agent: true } });
-  if (!lease) throw notFound(`lease ${token.claims.leaseId}`);
   const at = now();
-  if (lease.status !== "active" || lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${lease.id} is ${lease.status === "active" ? "expired" : lease.status}`);
-  const chainDeny = lease.ancestorIds.length ? (await db.lease.findMany({ where: { id: { in: lease.ancestorIds } }, select: { deny: true } })).flatMap((l) => l.deny) : [];
-  if ([...lease.deny, ...chainDeny].includes(input.tool)) throw new AppError("unprocessable", `${input.tool} is never allowed by this lease; no approval can change that`, [{ path: ["tool"], message: "tool_denied" }]);
-  const resource = input.resource ? { type: input.resource.type, id: input.resource.id } : null;
-  const granted = matchGrant(lease.grants as Grant[], input.tool, input.resource).ok;
-  if (input.kind === "step_up" && !granted) {
-    throw new AppError("unprocessable", `${input.tool} is not granted by the lease: ask for more_permission instead`, [{ path: ["kind"], message: "tool_not_granted" }]);
-  }
-  if (input.kind === "more_permission") {
-    if (granted) throw conflict(`${input.tool} is already granted by the lease`);
-    if (!lease.agent.ceilingTools.includes(input.tool)) {
-      throw new AppError("unprocessable", `${input.tool} is beyond ${lease.agent.name}'s ceiling`, [{ path: ["tool"], message: "beyond the agent's ceiling" }]);
-    }
-  }
   const tool = (await toolCatalog(db)).get(input.tool);
-  const { id } = await db.$transaction((tx) =>
-    openEscalation(tx, {
+  const resource = input.resource ? { type: input.resource.type, id: input.resource.id } : null;
+  const { id } = await db.$transaction(async (tx) => {
+    // The whole chain, locked FOR SHARE until the escalation is open: a revocation of any ancestor
+    // either came first (and we refuse) or waits and then cancels this escalation with the lease.
+    const chain = await lockChain(tx, token.claims.leaseId, "share");
+    if (!chain) throw notFound(`lease ${token.claims.leaseId}`);
+    const lease = chain[0]!;
+    const dead = deadLink(chain, at);
+    if (dead) {
+      const state = dead.status === "active" ? "expired" : dead.status;
+      throw conflict(dead === lease ? `lease ${lease.id} is ${state}` : `ancestor lease ${dead.id} is ${state}; lease ${lease.id} can ask for nothing`);
+    }
+    if (chain.some((l) => l.deny.includes(input.tool))) throw new AppError("unprocessable", `${input.tool} is never allowed by this lease; no approval can change that`, [{ path: ["tool"], message: "tool_denied" }]);
+    const granted = matchGrant(lease.grants as Grant[], input.tool, input.resource).ok;
+    if (input.kind === "step_up" && !granted) {
+      throw new AppError("unprocessable", `${input.tool} is not granted by the lease: ask for more_permission instead`, [{ path: ["kind"], message: "tool_not_granted" }]);
+    }
+    if (input.kind === "more_permission") {
+      // No approval may give a lease more than its ancestors hold: refused before it reaches anyone.
+      const short = uncoveringAncestor(chain.slice(1), grantFor(input.tool, resource));
+      if (short) {
+        throw new AppError("unprocessable", `${input.tool}${resource ? ` on ${resource.type} ${resource.id}` : ""} is not granted by ancestor lease ${short.id}; a subagent's lease cannot hold more than its parent's`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);
+      }
+      if (granted) throw conflict(`${input.tool} is already granted by the lease`);
+      const agent = await tx.agent.findUniqueOrThrow({ where: { id: lease.agentId } });
+      if (!agent.ceilingTools.includes(input.tool)) {
+        throw new AppError("unprocessable", `${input.tool} is beyond ${agent.name}'s ceiling`, [{ path: ["tool"], message: "beyond the agent's ceiling" }]);
+      }
+    }
+    return openEscalation(tx, {
       kind: input.kind,
       lease,
       tool: input.tool,
@@ -47,7 +60,7 @@ export async function createEscalation(db: Db, ep: EnforcementPointActor, input:
       enforcementPointId: ep.id,
       actor: { type: "enforcement_point", id: ep.id, label: ep.name },
       at,
-    }),
-  );
+    });
+  });
   return { escalation: toEscalationView(await db.escalation.findUniqueOrThrow({ where: { id }, include: escalationInclude })) };
 }

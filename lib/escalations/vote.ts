@@ -8,6 +8,9 @@ import { hasPgCode } from "@/lib/db-errors";
 import { publish } from "@/lib/events/bus";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { newId } from "@/lib/ids";
+import { lockPerson } from "@/lib/people/lock";
+import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
+import { deadLink, grantFor, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { APPROVAL_TTL_MS, riskOf } from "@/lib/tools/risk";
@@ -27,6 +30,16 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
   try {
     result = await db.$transaction(async (tx) => {
       const at = now();
+      // The voter's row first (FOR SHARE): a disable that committed since refuses the vote; a later one
+      // waits for it and withdraws it if the question is still open.
+      if ((await lockPerson(tx, actor.id, "share"))?.status !== "active") throw new AppError("forbidden", "Your account is not active");
+      // A vote that may change a lease locks the agent and the lease chain before the escalation: the
+      // order suspension, revocation and delegation take (agent, leases, then escalations), so none deadlocks.
+      const target = await tx.escalation.findUnique({ where: { id }, select: { kind: true, agentId: true, leaseId: true } });
+      if (target && target.kind !== "step_up") {
+        await lockAgent(tx, target.agentId, "share");
+        await lockChain(tx, target.leaseId, "update");
+      }
       const [locked] = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT "id" FROM "escalations" WHERE "id" = ${id} FOR UPDATE`);
       if (!locked) throw notFound(`escalation ${id}`);
       const e = await tx.escalation.findUniqueOrThrow({ where: { id }, include: { lease: true } });
@@ -91,6 +104,7 @@ export async function settle(tx: Tx, e: EscalationRow, status: "approved" | "den
 }
 
 async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, actor: AuditActor, reason: string) {
+  if (status === "approved" && e.kind !== "step_up") await checkAuthorityUnderLock(tx, e, at);
   if (e.kind === "lease_request") {
     if (status === "approved" && e.lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${e.leaseId} expired while it waited`);
     const approvedById = actor.type === "user" ? actor.id : null;
@@ -106,10 +120,7 @@ async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, a
     return;
   }
   if (e.kind === "more_permission" && status === "approved" && e.tool) {
-    const agent = await tx.agent.findUniqueOrThrow({ where: { id: e.agentId } });
-    if (!agent.ceilingTools.includes(e.tool)) throw conflict(`${e.tool} is no longer within ${agent.name}'s ceiling`);
-    const resource = e.resource as { type: string; id: string } | null;
-    const grant: Grant = resource ? { tool: e.tool, resource: { type: resource.type, ids: [resource.id] } } : { tool: e.tool };
+    const grant = grantFor(e.tool, e.resource as { type: string; id: string } | null);
     const grants = [...(e.lease.grants as Grant[]), grant];
     // Only a live lease grows, and only from the version the request was made against.
     const { count } = await tx.lease.updateMany({
@@ -118,5 +129,31 @@ async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, a
     });
     if (count === 0) throw conflict(`lease ${e.leaseId} changed or ended; ask again`);
     await appendAudit(tx, { action: "lease.grant_added", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version + 1, escalationId: e.id, tool: e.tool, payload: { grant } });
+  }
+}
+
+/**
+ * What an approval would give the lease, checked against the agent's current ceiling and every
+ * ancestor's grants, on rows locked for this transaction (castVote locked them first; re-locking is a
+ * no-op). Anything beyond answers 409 and the vote rolls back with it: nothing changes.
+ */
+async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
+  const agent = await lockAgent(tx, e.agentId, "share");
+  const chain = await lockChain(tx, e.leaseId, "update");
+  if (!agent || !chain) throw conflict(`lease ${e.leaseId} or its agent no longer exists`);
+  const [lease, ...ancestors] = chain;
+  const dead = deadLink(ancestors, at);
+  if (dead) throw conflict(`ancestor lease ${dead.id} is ${dead.status === "active" ? "expired" : dead.status}; nothing can be added under it`);
+  const grants = e.kind === "more_permission" && e.tool ? [grantFor(e.tool, e.resource as { type: string; id: string } | null)] : (lease!.grants as Grant[]);
+  const ceiling = ceilingIssues(agent, {
+    environment: lease!.environment,
+    tools: grants.map((g) => g.tool),
+    expiresIn: Math.ceil((lease!.expiresAt.getTime() - at.getTime()) / 1000),
+    maxToolCalls: lease!.maxToolCalls,
+  });
+  if (ceiling.length) throw new AppError("conflict", `beyond the agent's current ceiling: ${ceiling.map((c) => c.message).join("; ")}`, ceiling);
+  for (const g of grants) {
+    const short = uncoveringAncestor(ancestors, g);
+    if (short) throw new AppError("conflict", `${g.tool}${g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : ""} is not granted by ancestor lease ${short.id}; a lease cannot hold more than its ancestors`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);
   }
 }

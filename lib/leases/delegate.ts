@@ -6,14 +6,17 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { publish } from "@/lib/events/bus";
+import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { checkAttenuation } from "@/lib/leases/attenuation";
+import { lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
-import { toLeaseView, type LeaseRow } from "@/lib/leases/view";
+import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken, verifyLeaseToken } from "@/lib/tokens/lease-token";
 
 /**
- * A lease mints a strictly smaller lease for a subagent. The parent chain is locked FOR SHARE, so a
- * concurrent revocation either happens first (and we refuse) or waits for us (and cascades to the child).
+ * A lease mints a strictly smaller lease for a subagent. The child agent's row and the parent chain are
+ * locked, so a concurrent suspension or revocation either happens first (and we refuse) or waits for us
+ * (and, as endLeaseTrees locks the roots before it ends the trees, cascades to the child).
  */
 export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId: string, input: DelegateRequest) {
   const token = await verifyLeaseToken(db, input.leaseToken);
@@ -22,17 +25,16 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
 
   const child = await db.$transaction(async (tx) => {
     const at = now();
-    const chain = await tx.$queryRaw<LeaseRow[]>(Prisma.sql`
-      SELECT * FROM "leases" WHERE "id" = ANY(ARRAY[${parentId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${parentId}))
-      ORDER BY "id" FOR SHARE`);
-    const parent = chain.find((l) => l.id === parentId);
+    // The child agent's row first, then the chain: the order suspension takes (agent, then its leases).
+    const agent = await lockAgent(tx, input.agentId, "update");
+    if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
+    const chain = (await lockChain(tx, parentId, "share")) ?? [];
+    const parent = chain[0];
     if (!parent) throw notFound(`lease ${parentId}`);
     for (const l of chain) {
       if (l.status !== "active") throw new AppError("conflict", `lease ${l.id} is ${l.status}; it cannot delegate`);
       if (l.expiresAt.getTime() <= at.getTime()) throw new AppError("conflict", `lease ${l.id} has expired; it cannot delegate`);
     }
-    const agent = await tx.agent.findUnique({ where: { id: input.agentId } });
-    if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
 
     const deny = input.deny ?? parent.deny;
     const requireApproval = [...new Set([...(input.requireApproval ?? []), ...parent.requireApproval])];
@@ -43,11 +45,14 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
       { grants: parent.grants as Grant[], deny: parent.deny, requireApproval: parent.requireApproval, expiresAt: parent.expiresAt, remainingToolCalls: remaining, depth: parent.depth, maxDelegationDepth: parent.maxDelegationDepth },
       { grants: input.grants, deny, requireApproval, expiresAt, maxToolCalls: input.maxToolCalls, maxDelegationDepth },
     );
-    if (agent.status !== "active") violations.push({ rule: "grants", path: ["agentId"], message: `agent ${agent.name} is ${agent.status}` });
-    if (!agent.environments.includes(parent.environment)) violations.push({ rule: "grants", path: ["agentId"], message: `agent ${agent.name} may not run in ${parent.environment}` });
+    // Every ancestor, not only the parent: a parent that ever held more than its own ancestors (an old
+    // approval, a row forced into the database) must not pass the excess on.
     input.grants.forEach((g, i) => {
-      if (!agent.ceilingTools.includes(g.tool)) violations.push({ rule: "grants", path: ["grants", i, "tool"], message: `${g.tool} is beyond ${agent.name}'s ceiling` });
+      const short = uncoveringAncestor(chain.slice(1), g);
+      if (short) violations.push({ rule: "grants", path: ["grants", i], message: `${g.tool} is not within ancestor lease ${short.id}'s grants` });
     });
+    const ceiling = ceilingIssues(agent, { environment: parent.environment, tools: input.grants.map((g) => g.tool), expiresIn: input.expiresIn, maxToolCalls: input.maxToolCalls });
+    violations.push(...ceiling.map((c) => ({ rule: "ceiling" as const, path: c.path, message: c.message })));
     if (violations.length) {
       throw new AppError("unprocessable", `not a strict attenuation of lease ${parentId}: ${violations.map((v) => v.message).join("; ")}`, violations.map((v) => ({ path: v.path, message: `${v.rule}: ${v.message}` })));
     }

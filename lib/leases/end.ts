@@ -18,6 +18,12 @@ export async function endLeaseTrees(
 ): Promise<EndedLease[]> {
   if (rootIds.length === 0) return [];
   const at = now();
+  // Lock first, in id order (as decisions do), then update in a statement of its own: READ COMMITTED
+  // gives that statement a fresh snapshot, so a child that a delegation (holding a root FOR SHARE)
+  // committed while we waited for the lock is seen and ended too, never left active under a dead root.
+  await tx.$queryRaw(Prisma.sql`
+    SELECT "id" FROM "leases" WHERE ("id" = ANY(${rootIds}::text[]) OR "ancestorIds" && ${rootIds}::text[])
+      AND "status" IN ('active', 'pending_approval') ORDER BY "id" FOR UPDATE`);
   const rows = await tx.$queryRaw<EndedLease[]>(Prisma.sql`
     UPDATE "leases" SET "status" = ${end.status}, "endedReason" = ${end.reason}, "endedAt" = ${at}
     WHERE ("id" = ANY(${rootIds}::text[]) OR "ancestorIds" && ${rootIds}::text[])

@@ -1,4 +1,5 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { AppError, type Issue } from "@/lib/api/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
@@ -54,6 +55,11 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
   const actor: AuditActor = issuer.kind === "user" ? { type: "user", id: issuer.id, label: issuer.email } : { type: "enforcement_point", id: issuer.id, label: issuer.name };
 
   const lease = await db.$transaction(async (tx) => {
+    // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
+    // read above refuses this lease; one that comes later waits for us and ends it.
+    const locked = await lockAgent(tx, agent.id, "update");
+    const still = locked ? ceilingIssues(locked, { environment: input.environment, tools: input.grants.map((g) => g.tool), expiresIn: input.expiresIn, maxToolCalls: input.maxToolCalls }) : [{ path: ["agentId"], message: "unknown agent" }];
+    if (still.length) throw new AppError("unprocessable", still.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), still);
     const runId = input.runId ?? newId("run");
     const run = await tx.run.findUnique({ where: { id: runId } });
     if (run && run.agentId !== agent.id) {
