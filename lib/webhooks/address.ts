@@ -116,13 +116,18 @@ export type PinnedAddress = { address: string; family: 4 | 6 };
  * address, so a DNS answer that changes after this check (rebinding) is never used. The message never
  * names the address (it would map internal DNS for whoever reads delivery errors).
  */
-export async function resolveWebhookTarget(url: URL, allowedHosts: ReadonlySet<string>): Promise<PinnedAddress> {
+export async function resolveWebhookTarget(url: URL, allowedHosts: ReadonlySet<string>, timeoutMs = 5_000): Promise<PinnedAddress> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let answers: { address: string; family: number }[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    answers = await lookup(host, { all: true, order: "verbatim" });
+    // getaddrinfo has no deadline of its own: a resolver that hangs must not hold up the delivery loop.
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error("lookup timed out"), { code: "ETIMEOUT" })), timeoutMs)));
+    answers = await Promise.race([lookup(host, { all: true, verbatim: true }), timeout]);
   } catch (err) {
     throw new WebhookTargetRefused(`could not resolve ${url.hostname}: ${(err as { code?: string }).code ?? "lookup failed"}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (!answers.length) throw new WebhookTargetRefused(`could not resolve ${url.hostname}`);
   if (!allowedHosts.has(url.hostname) && (INTERNAL_NAME.test(url.hostname) || answers.some((a) => isInternalAddress(a.address)))) {
