@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advanceClock, resetClock } from "@/lib/clock";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
-import { stopListening } from "@/lib/events/bus";
+import { listenerCount, stopListening } from "@/lib/events/bus";
 import { createEscalation } from "@/lib/escalations/create";
 import { expireEscalations } from "@/lib/escalations/expire";
 import { getEscalation } from "@/lib/escalations/read";
@@ -149,8 +149,11 @@ describe("escalations and votes", () => {
     const { leaseToken, approvers } = await setup();
     const esc = (await ask(leaseToken, "pull_request.merge", { resource: { type: "repo", id: "clord" } })).escalationId!;
     const started = Date.now();
+    const parked = listenerCount();
     const waiting = getEscalation(db(), ep, esc, 30).then((r) => ({ ...r, at: Date.now() }));
-    await new Promise((r) => setTimeout(r, 300));
+    // The vote must come while the long-poll waits for it (subscribed), or it would be read at once instead.
+    for (const deadline = Date.now() + 10_000; listenerCount() <= parked && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    expect(listenerCount()).toBeGreaterThan(parked);
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.resolve("test/vote-in-another-process.ts"), esc, approvers[0].id], { env: process.env });
     const votedAt = Number(/voted at (\d+)/.exec(stdout)![1]);
     const woke = await waiting;

@@ -97,6 +97,11 @@ export async function subscribe(listener: Listener): Promise<() => void> {
   return () => listeners.delete(listener);
 }
 
+/** How many waiters this instance has subscribed: a test polls it to know a long-poll is parked. */
+export function listenerCount(): number {
+  return listeners.size;
+}
+
 /** Tests and shutdown: close the listening connection. */
 export async function stopListening(): Promise<void> {
   listeners.clear();
