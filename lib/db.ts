@@ -3,11 +3,11 @@ import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 
-function createClient(url: string) {
+function createClient(url: string, max = env().LANYARD_DB_POOL_SIZE) {
   return new PrismaClient({
     // connectionTimeoutMillis also bounds the wait for a free pooled connection under load; an unreachable
     // database still fails at once (ECONNREFUSED). Either way the answer is 503 and callers fail closed.
-    adapter: new PrismaPg({ connectionString: url, max: env().LANYARD_DB_POOL_SIZE, connectionTimeoutMillis: env().LANYARD_DB_POOL_WAIT_MS }),
+    adapter: new PrismaPg({ connectionString: url, max, connectionTimeoutMillis: env().LANYARD_DB_POOL_WAIT_MS }),
     // Secret columns are never read unless a query asks for them by name.
     omit: { user: { passwordHash: true }, signingKey: { privateJwk: true }, webhook: { secret: true } },
   });
@@ -23,6 +23,18 @@ const globalForDb = globalThis as unknown as { lanyardDb?: Db };
 export function db(): Db {
   globalForDb.lanyardDb ??= createClient(env().DATABASE_URL);
   return globalForDb.lanyardDb;
+}
+
+const globalForJobs = globalThis as unknown as { lanyardJobsDb?: Db };
+
+/**
+ * The client of background jobs (sealer, expiry, webhooks, receipts), with a small pool of its own
+ * (LANYARD_JOBS_POOL_SIZE): a burst of requests cannot starve the jobs of connections, nor the jobs
+ * the requests.
+ */
+export function jobsDb(): Db {
+  globalForJobs.lanyardJobsDb ??= createClient(env().DATABASE_URL, env().LANYARD_JOBS_POOL_SIZE);
+  return globalForJobs.lanyardJobsDb;
 }
 
 const globalForBulk = globalThis as unknown as { lanyardBulkPool?: pg.Pool };

@@ -36,7 +36,10 @@ const Env = z.object({
     .refine(validKek, "LANYARD_KEY_ENCRYPTION_KEY must be 32 bytes, base64 (e.g. openssl rand -base64 32)"),
   /** Internal hosts webhooks may reach anyway (e.g. a chat relay on the private network); all others are refused. */
   LANYARD_WEBHOOK_ALLOWED_HOSTS: z.string().default("").transform(allowedHosts),
+  /** Connections for requests: the decision hot path's pool and the console's (Prisma) pool have this many each. */
   LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** Connections for background jobs (sealer, expiry, webhooks, receipts): their own pool, so requests and jobs cannot starve each other. */
+  LANYARD_JOBS_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(3),
   /** How long a request waits for a pooled connection (or a new one) before answering 503. */
   LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),

@@ -1,6 +1,6 @@
 import { sealPending } from "@/lib/audit/seal";
 import { writeCheckpoint } from "@/lib/audit/verify";
-import { db } from "@/lib/db";
+import { jobsDb as db } from "@/lib/db";
 import { expireEscalations } from "@/lib/escalations/expire";
 import { expireLeases } from "@/lib/leases/lifecycle";
 import { deliverDue } from "@/lib/webhooks/deliver";

@@ -3,7 +3,14 @@ import { db } from "@/lib/db";
 import { now } from "@/lib/clock";
 
 
-export type EnforcementPointActor = { kind: "enforcement_point"; id: string; name: string; scopes: string[] };
+export type EnforcementPointActor = {
+  kind: "enforcement_point";
+  id: string;
+  name: string;
+  scopes: string[];
+  /** this key's own requests per second (bursts of twice that); null or absent: LANYARD_EP_RATE_LIMIT */
+  rateLimitPerSecond?: number | null;
+};
 
 const KEY_PREFIX = "lyd_ep_";
 const KEY_PATTERN = /^lyd_ep_[A-Za-z0-9_-]{43}$/;
@@ -37,7 +44,7 @@ export async function authenticateKey(key: string): Promise<EnforcementPointActo
   if (hit && t - hit.at < CACHE_MS) return hit.actor;
   const ep = await db().enforcementPoint.findUnique({ where: { keyHash: hash } });
   const actor: EnforcementPointActor | null =
-    ep && !ep.revokedAt ? { kind: "enforcement_point", id: ep.id, name: ep.name, scopes: ep.scopes } : null;
+    ep && !ep.revokedAt ? { kind: "enforcement_point", id: ep.id, name: ep.name, scopes: ep.scopes, rateLimitPerSecond: ep.rateLimitPerSecond } : null;
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(hash, { actor, at: t });
   if (actor && t - (lastTouched.get(actor.id) ?? 0) > 60_000) {

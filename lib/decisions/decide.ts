@@ -18,10 +18,11 @@ import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
-type Chain = { leases: ChainLease[]; agentStatus: string | null };
-type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
+export type Chain = { leases: ChainLease[]; agentStatus: string | null };
+export type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
-async function loadChain(db: Db, leaseId: string): Promise<Chain> {
+/** The lease chain the decision rules read: one loader for both decision paths (Next's route and server/). */
+export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
@@ -53,7 +54,7 @@ export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionR
   const tool = catalog.get(input.tool);
   for (let attempt = 1; ; attempt++) {
     const chain = await loadChain(db, token.claims.leaseId);
-    const verdict = evaluate({ claims: token.claims, chain: chain.leases, agentStatus: chain.agentStatus, tool, request: input, now: now() });
+    const verdict = evaluateChain(token.claims, chain, tool, input, now());
     try {
       const answer = await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
       announceRuns(db, [chain.leases[0]?.runId]);
@@ -69,7 +70,12 @@ export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionR
   }
 }
 
-type CommitInput = {
+/** The decision rules applied to a loaded chain: the one place that maps a Chain to evaluate()'s inputs. */
+export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo | undefined, request: DecisionRequest, at: Date): Verdict {
+  return evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, tool, request, now: at });
+}
+
+export type CommitInput = {
   ep: EnforcementPointActor;
   input: DecisionRequest;
   started: number;
@@ -79,7 +85,7 @@ type CommitInput = {
   tool?: ToolInfo;
 };
 
-type DecisionRow = {
+export type DecisionRow = {
   id: string;
   leaf: ChainLease | undefined;
   verdict: Verdict;
@@ -88,9 +94,11 @@ type DecisionRow = {
   latencyMs: number;
 };
 
+/** Escalations and approval-backed allows take several steps (one interactive transaction); the rest one statement. */
+export const needsTransaction = (v: Verdict) => v.outcome === "escalate" || (v.outcome === "allow" && !!v.approvalId);
+
 function commit(db: Db, c: CommitInput): Promise<DecisionResponse> {
-  const needsTransaction = c.verdict.outcome === "escalate" || (c.verdict.outcome === "allow" && c.verdict.approvalId);
-  return needsTransaction ? commitInTransaction(db, c) : commitInOneStatement(db, c);
+  return needsTransaction(c.verdict) ? commitInTransaction(db, c) : commitInOneStatement(db, c);
 }
 
 /**
@@ -163,21 +171,43 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
   );
 }
 
-const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
-const epActor = (ep: EnforcementPointActor): AuditActor => ({ type: "enforcement_point", id: ep.id, label: ep.name });
+export const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
+export const epActor = (ep: EnforcementPointActor): AuditActor => ({ type: "enforcement_point", id: ep.id, label: ep.name });
+
+/** The decision row (its columns, in order), shared by both decision paths. */
+export function decisionRecord(c: CommitInput, r: DecisionRow) {
+  return {
+    id: r.id,
+    leaseId: r.leaf?.id ?? null,
+    runId: r.leaf?.runId ?? c.claims?.runId ?? null,
+    agentId: r.leaf?.agentId ?? c.claims?.agentId ?? null,
+    enforcementPointId: c.ep.id,
+    tool: c.input.tool,
+    resource: c.input.resource ?? null,
+    context: c.input.context ?? null,
+    outcome: r.verdict.outcome,
+    reasons: r.verdict.reasons,
+    escalationId: r.escalationId,
+    approvalId: r.verdict.outcome === "allow" ? (r.verdict.approvalId ?? null) : (c.input.approvalId ?? null),
+    tokenJti: c.claims?.leaseId ?? null,
+    leaseVersion: r.leaf?.version ?? null,
+    latencyMs: r.latencyMs,
+    createdAt: r.at,
+  };
+}
 
 function decisionInsertSql(c: CommitInput, r: DecisionRow): Prisma.Sql {
-  const approvalId = r.verdict.outcome === "allow" ? (r.verdict.approvalId ?? null) : (c.input.approvalId ?? null);
-  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  const d = decisionRecord(c, r);
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
   return Prisma.sql`
     INSERT INTO "decisions" ("id", "leaseId", "runId", "agentId", "enforcementPointId", "tool", "resource", "context", "outcome", "reasons",
       "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt")
-    VALUES (${r.id}, ${r.leaf?.id ?? null}, ${r.leaf?.runId ?? c.claims?.runId ?? null}, ${r.leaf?.agentId ?? c.claims?.agentId ?? null}, ${c.ep.id},
-      ${c.input.tool}, ${json(c.input.resource)}::jsonb, ${json(c.input.context)}::jsonb, ${r.verdict.outcome}, ${JSON.stringify(r.verdict.reasons)}::jsonb,
-      ${r.escalationId}, ${approvalId}, ${c.claims?.leaseId ?? null}, ${r.leaf?.version ?? null}::integer, ${r.latencyMs}::double precision, ${r.at})`;
+    VALUES (${d.id}, ${d.leaseId}, ${d.runId}, ${d.agentId}, ${d.enforcementPointId},
+      ${d.tool}, ${json(d.resource)}::jsonb, ${json(d.context)}::jsonb, ${d.outcome}, ${JSON.stringify(d.reasons)}::jsonb,
+      ${d.escalationId}, ${d.approvalId}, ${d.tokenJti}, ${d.leaseVersion}::integer, ${d.latencyMs}::double precision, ${d.createdAt})`;
 }
 
-function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
+export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
   return {
     action: "decision",
     actor: epActor(c.ep),
@@ -195,7 +225,7 @@ function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
   };
 }
 
-function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): DecisionResponse {
+export function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): DecisionResponse {
   const leases = spent.length ? spent : (chain?.leases ?? []);
   const remaining = leases.length ? Math.min(...leases.map((l) => Math.max(0, l.maxToolCalls - l.toolCallsUsed))) : 0;
   const leafStatus = spent.find((s) => s.id === r.leaf?.id)?.status ?? r.leaf?.status ?? "active";

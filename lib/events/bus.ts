@@ -7,7 +7,10 @@ import { env } from "@/lib/env";
 export type LanyardEvent =
   | { type: "escalation.created" | "escalation.decided" | "escalation.voted"; escalationId: string; leaseId: string; runId: string; status: string }
   | { type: "run.event"; runIds: string[] }
-  | { type: "signing_keys.changed" };
+  | { type: "signing_keys.changed" }
+  // Caches of the hot path (server/) that other instances drop at once.
+  | { type: "tools.changed" }
+  | { type: "enforcement_points.changed" };
 
 export const CHANNEL = "lanyard_events";
 

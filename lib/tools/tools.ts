@@ -2,6 +2,7 @@ import { notFound } from "@/lib/api/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";
+import { publish } from "@/lib/events/bus";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import type { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 
@@ -22,6 +23,7 @@ export async function upsertTool(db: Db, actor: Actor, input: ToolUpsert) {
       tool: t.name,
       payload: before ? { changes: changes(view(before as ToolView), view(t as ToolView)) } : { after: view(t as ToolView) },
     });
+    await publish(tx, { type: "tools.changed" });
     return view(t as ToolView);
   });
   forgetToolCatalog();
