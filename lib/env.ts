@@ -48,6 +48,10 @@ const Env = z.object({
   LANYARD_EP_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   /** Password sign-in attempts per second per instance, from anyone (bursts of twice that); then refused before any work. */
   LANYARD_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** An outside witness for signed audit checkpoints: each one is POSTed here (application/jose), best-effort. */
+  LANYARD_CHECKPOINT_WITNESS_URL: z.url({ protocol: /^https?$/, error: "LANYARD_CHECKPOINT_WITNESS_URL must be an http(s) URL" }).optional(),
+  /** An append-only file (one checkpoint JWS a line), ideally on storage the database's owner cannot rewrite. */
+  LANYARD_CHECKPOINT_WITNESS_FILE: z.string().refine((p) => p.startsWith("/"), "LANYARD_CHECKPOINT_WITNESS_FILE must be an absolute path").optional(),
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),

@@ -1,5 +1,5 @@
 import { sealPending } from "@/lib/audit/seal";
-import { writeCheckpoint } from "@/lib/audit/verify";
+import { CHECKPOINT_INTERVAL_MS, writeCheckpoint } from "@/lib/audit/verify";
 import { jobsDb as db } from "@/lib/db";
 import { expireEscalations } from "@/lib/escalations/expire";
 import { expireLeases } from "@/lib/leases/lifecycle";
@@ -29,7 +29,7 @@ export function startSweeper(): void {
   every(1_000, "webhook delivery", () => deliverDue(db()));
   // The chain trails the log by about a second (the issue allows 2 s); a signed checkpoint each minute.
   every(1_000, "audit sealing", () => sealPending(db()));
-  every(60_000, "audit checkpoint", () => writeCheckpoint(db()));
+  every(CHECKPOINT_INTERVAL_MS, "audit checkpoint", () => writeCheckpoint(db()));
   every(3_000, "receipts", () => writeMissingReceipts(db()));
 }
 

@@ -25,6 +25,7 @@ export const AuditExportQuery = AuditFilters.extend({ format: z.enum(["jsonl", "
 export const AuditVerifyQuery = z.object({
   from: z.string().max(40).optional().describe("a seq, or an ISO time"),
   to: z.string().max(40).optional().describe("a seq, or an ISO time"),
+  checkpoint: z.string().max(4000).optional().describe("a witness's latest checkpoint (its compact JWS): verify fails if the chain no longer reaches it or differs from it"),
 });
 
 export const AuditEventView = z.object({

@@ -173,6 +173,16 @@ export async function jwks(db: Db): Promise<{ keys: JWK[] }> {
   return { keys: rows.map((r) => r.publicJwk as JWK) };
 }
 
+/**
+ * Every public key Lanyard has signed with, for checking what it signed in the past (audit checkpoints):
+ * retired keys included, and revoked ones with the time of their revocation, after which nothing they
+ * sign is to be believed.
+ */
+export async function historicalKeys(db: Db): Promise<Map<string, { publicJwk: JWK; revokedAt: Date | null }>> {
+  const rows = await db.signingKey.findMany({ select: { kid: true, publicJwk: true, status: true, retiredAt: true } });
+  return new Map(rows.map((r) => [r.kid, { publicJwk: r.publicJwk as JWK, revokedAt: r.status === "revoked" ? (r.retiredAt ?? new Date(0)) : null }]));
+}
+
 export function forgetKeys(): void {
   keySet = undefined;
 }

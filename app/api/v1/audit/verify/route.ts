@@ -6,5 +6,5 @@ import { db } from "@/lib/db";
 export const dynamic = "force-dynamic";
 
 export const GET = withApi(operations.verifyAudit, async ({ query }) =>
-  verifyChainShared(db(), { fromSeq: await seqBound(db(), query.from, "from"), toSeq: await seqBound(db(), query.to, "to") }),
+  verifyChainShared(db(), { fromSeq: await seqBound(db(), query.from, "from"), toSeq: await seqBound(db(), query.to, "to"), witness: query.checkpoint }),
 );
