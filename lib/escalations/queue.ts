@@ -46,6 +46,7 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery>) 
         purpose: r.lease.purpose,
         environment: r.lease.environment,
         requestedBy: r.lease.requestedBy,
+        delegatorId: r.lease.delegatorId,
         delegator: r.lease.delegator,
         grants,
         deny: r.lease.deny,

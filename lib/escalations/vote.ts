@@ -6,11 +6,13 @@ import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
 import { hasPgCode } from "@/lib/db-errors";
 import { publish } from "@/lib/events/bus";
+import { voteNeedsReason } from "@/lib/escalations/rules";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { deadLink, grantFor, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { isOwnRequest } from "@/lib/leases/rules";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { APPROVAL_TTL_MS, riskOf } from "@/lib/tools/risk";
@@ -43,7 +45,7 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       const [locked] = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT "id" FROM "escalations" WHERE "id" = ${id} FOR UPDATE`);
       if (!locked) throw notFound(`escalation ${id}`);
       const e = await tx.escalation.findUniqueOrThrow({ where: { id }, include: { lease: true } });
-      if (verdict === "approve" && (e.lease.delegatorId === actor.id || e.lease.requestedBy === actor.email)) {
+      if (verdict === "approve" && isOwnRequest(actor, e.lease)) {
         throw new AppError("self_approval", "You delegated or requested this lease: someone else must approve its escalations");
       }
       if (e.status !== "pending") throw conflict(`escalation ${id} is already ${e.status}`);
@@ -53,7 +55,7 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
         return { expiredAt: e.expiresAt };
       }
       const risk = await riskOfEscalation(db, e);
-      if (!reason && (verdict === "deny" || riskOf(risk) >= riskOf("critical"))) {
+      if (!reason && voteNeedsReason(verdict, risk)) {
         throw new AppError("invalid_request", verdict === "deny" ? "reason: required to deny" : "reason: required to approve a critical-risk request", [{ path: ["reason"], message: "Required" }]);
       }
       await tx.vote.create({ data: { id: newId("vot"), escalationId: id, voterId: actor.id, verdict, reason } });

@@ -2,10 +2,11 @@ import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError, conflict, notFound } from "@/lib/api/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
-import { can, type Actor } from "@/lib/auth/permissions";
+import type { Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { endLeaseTrees } from "@/lib/leases/end";
+import { canRevokeLease } from "@/lib/leases/rules";
 import { castVote } from "@/lib/escalations/vote";
 import { publish } from "@/lib/events/bus";
 import { ensureReceipt } from "@/lib/receipts/receipt";
@@ -19,7 +20,7 @@ export async function revokeLease(db: Db, actor: Actor, id: string, reason: stri
   return db.$transaction(async (tx) => {
     const lease = await tx.lease.findUnique({ where: { id } });
     if (!lease) throw notFound(`lease ${id}`);
-    if (!can(actor, "leases.revoke.any") && !(can(actor, "leases.revoke.own") && lease.delegatorId === actor.id)) {
+    if (!canRevokeLease(actor, lease)) {
       throw new AppError("forbidden", "You may revoke only the leases you delegated");
     }
     const ended = await endLeaseTrees(tx, [id], { status: "revoked", reason, actor: userActor(actor), action: "lease.revoked" });

@@ -25,7 +25,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
     if (decided.some((i) => i.id === escalation)) redirect(`/approvals/history?escalation=${encodeURIComponent(escalation)}`);
     missing = escalation;
   }
-  const viewer = { email: access.actor.email, canDecide: can(access.actor, "approvals.decide") };
+  const viewer = { id: access.actor.id, email: access.actor.email, canDecide: can(access.actor, "approvals.decide") };
   return (
     <div>
       <PageHeader

@@ -13,9 +13,11 @@ import { ErrorAlert } from "@/components/ui/error-alert";
 import { inputClass } from "@/components/ui/field";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch } from "@/lib/api/client";
+import { voteNeedsReason } from "@/lib/escalations/rules";
 import type { EscalationView } from "@/lib/escalations/schemas";
+import { isOwnRequest } from "@/lib/leases/rules";
 
-export type Viewer = { email: string; canDecide: boolean };
+export type Viewer = { id: string; email: string; canDecide: boolean };
 
 /** One escalation, laid out like a permission prompt: who asks, for exactly what, what it already did, and what a yes allows. */
 export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
@@ -213,7 +215,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
   const client = useQueryClient();
   const [reason, setReason] = useState("");
   const [missing, setMissing] = useState<string | null>(null);
-  const critical = item.risk === "critical";
+  const reasonToApprove = voteNeedsReason("approve", item.risk);
   const vote = useMutation({
     mutationFn: (verdict: "approve" | "deny") => apiFetch<{ escalation: EscalationView }>(`/api/v1/escalations/${item.id}/votes`, { method: "POST", body: { verdict, reason: reason.trim() } }),
     onSuccess: ({ escalation }) => {
@@ -225,7 +227,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
   if (!viewer.canDecide) {
     return <p className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-600">Your role may read the queue; a person with the approver role decides.</p>;
   }
-  const own = item.lease.delegator?.email === viewer.email || item.lease.requestedBy === viewer.email;
+  const own = isOwnRequest(viewer, item.lease);
   const mine = item.approvals.find((v) => v.by === viewer.email);
   if (mine) {
     const left = item.requiredApprovals - approvalsGiven(item);
@@ -238,7 +240,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
   }
 
   function submit(verdict: "approve" | "deny") {
-    if (!reason.trim() && (verdict === "deny" || critical)) {
+    if (!reason.trim() && voteNeedsReason(verdict, item.risk)) {
       setMissing(verdict === "deny" ? "Give a reason to deny: the agent's operator and the audit log see it." : "Give a reason: approving a critical-risk request needs one.");
       document.getElementById(`vote-reason-${item.id}`)?.focus();
       return;
@@ -247,7 +249,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
     vote.mutate(verdict);
   }
 
-  const hint = critical ? "Required to approve or deny (critical risk)." : "Required to deny; optional to approve.";
+  const hint = reasonToApprove ? "Required to approve or deny (critical risk)." : "Required to deny; optional to approve.";
   return (
     <form
       aria-label="Decide this request"
@@ -274,7 +276,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
             if (e.target.value.trim()) setMissing(null);
           }}
           className={inputClass}
-          placeholder={critical ? "Why is this safe (or not)?" : "Why? (required to deny)"}
+          placeholder={reasonToApprove ? "Why is this safe (or not)?" : "Why? (required to deny)"}
         />
         <p id={`vote-hint-${item.id}`} className="mt-1 text-xs text-slate-500">
           {hint} Recorded in the audit log.

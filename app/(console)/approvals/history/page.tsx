@@ -34,7 +34,7 @@ export default async function ApprovalHistoryPage({ searchParams }: { searchPara
     listQueue(db(), { status: "pending", limit: 200 }),
     listAgents(db(), {}),
   ]);
-  const viewer = { email: access.actor.email, canDecide: can(access.actor, "approvals.decide") };
+  const viewer = { id: access.actor.id, email: access.actor.email, canDecide: can(access.actor, "approvals.decide") };
   const filtered = Boolean(query.status || query.kind || query.agentId);
   return (
     <div>

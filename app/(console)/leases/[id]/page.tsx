@@ -18,6 +18,7 @@ import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";
 import { getLeaseDetail } from "@/lib/leases/queries";
+import { canRevokeLease, isOwnRequest } from "@/lib/leases/rules";
 import { listTools } from "@/lib/tools/tools";
 
 export const metadata = { title: "Lease" };
@@ -42,9 +43,9 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
   const risk = new Map(tools.map((t) => [t.name, t.risk]));
   const actor = access.actor;
   const live = LIVE.has(lease.status);
-  const mayRevoke = live && (can(actor, "leases.revoke.any") || (can(actor, "leases.revoke.own") && lease.delegatorId === actor.id));
+  const mayRevoke = live && canRevokeLease(actor, lease);
   const pending = lease.status === "pending_approval";
-  const ownRequest = lease.delegatorId === actor.id || lease.requestedBy === actor.email;
+  const ownRequest = isOwnRequest(actor, lease);
   const mayDecide = pending && can(actor, "leases.approve") && !ownRequest;
 
   return (

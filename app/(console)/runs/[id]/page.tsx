@@ -7,8 +7,8 @@ import { formatUtc } from "@/components/ui/time";
 import { listAgents } from "@/lib/agents/queries";
 import { AppError } from "@/lib/api/errors";
 import { pageAccess } from "@/lib/auth/page-guard";
-import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";
+import { canRevokeLease } from "@/lib/leases/rules";
 import { getRunDetail } from "@/lib/runs/list";
 
 export const metadata = { title: "Run" };
@@ -29,7 +29,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const [detail, agents] = await Promise.all([findRun(id), listAgents(db(), {})]);
   const { run, agent, parentRun, lease, delegator } = detail;
   const actor = access.actor;
-  const mayRevoke = Boolean(lease) && (can(actor, "leases.revoke.any") || (can(actor, "leases.revoke.own") && lease?.delegatorId === actor.id));
+  const mayRevoke = lease !== null && canRevokeLease(actor, lease);
 
   return (
     <div className="max-w-5xl space-y-6">
