@@ -7,8 +7,8 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const out = path.join(root, ".data", "reports");
 mkdirSync(out, { recursive: true });
-// One layer only: "vitest" (unit + integration), "integration" (integration alone, e.g. against another
-// DATABASE_URL), or "e2e".
+// One layer only: "checks" (typecheck and import boundaries), "vitest" (unit + integration),
+// "integration" (integration alone, e.g. against another DATABASE_URL), or "e2e".
 const only = process.argv[2];
 
 function run(cmd: string, args: string[]): number {
@@ -19,6 +19,25 @@ function run(cmd: string, args: string[]): number {
 let passed = 0;
 let failed = 0;
 let exit = 0;
+
+// Static checks first, each counted as one test: the types (tsc) and the layers' import rules
+// (scripts/check-boundaries.ts). A failure is reported and the suites still run.
+if (!only || only === "checks") {
+  const checks: [string, string[]][] = [
+    ["typecheck", [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit"]],
+    ["check:boundaries", ["--import", "tsx", path.join(root, "scripts/check-boundaries.ts")]],
+  ];
+  for (const [name, args] of checks) {
+    process.stdout.write(`\n=== ${name} ===\n`);
+    const code = run(process.execPath, args);
+    if (code === 0) passed += 1;
+    else {
+      failed += 1;
+      process.stdout.write(`${name} failed\n`);
+    }
+    exit ||= code;
+  }
+}
 
 if (!only || only === "vitest" || only === "integration") {
   const file = path.join(out, only === "integration" ? "vitest-integration.json" : "vitest.json");
