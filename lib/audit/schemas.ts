@@ -1,30 +1,31 @@
 import { z } from "zod";
+import { IsoDate, IsoTime, Seq, Text } from "@/lib/api/common";
 
 /** The audit filters, shared by the explorer's URL, GET /api/v1/audit/events and the export. */
 export const AuditFilters = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe("events at or after this time"),
-  to: z.iso.datetime({ offset: true }).optional().describe("events at or before this time"),
-  actor: z.string().max(320).optional().describe("an actor id (usr_, ep_, run_) or an actor label such as an email"),
-  agentId: z.string().max(64).optional(),
-  runId: z.string().max(64).optional(),
-  leaseId: z.string().max(64).optional(),
-  escalationId: z.string().max(64).optional(),
-  decisionId: z.string().max(64).optional(),
-  tool: z.string().max(100).optional(),
-  outcome: z.string().max(20).optional().describe("allow | deny | escalate, or a vote/settlement outcome"),
-  action: z.string().max(60).optional().describe("event type, e.g. decision, lease.revoked"),
-  q: z.string().trim().min(1).max(200).optional().describe("free text over action, actor, tool and payload"),
+  from: IsoTime.optional().describe("events at or after this time"),
+  to: IsoTime.optional().describe("events at or before this time"),
+  actor: Text(320).optional().describe("an actor id (usr_, ep_, run_) or an actor label such as an email"),
+  agentId: Text(64).optional(),
+  runId: Text(64).optional(),
+  leaseId: Text(64).optional(),
+  escalationId: Text(64).optional(),
+  decisionId: Text(64).optional(),
+  tool: Text(100).optional(),
+  outcome: Text(20).optional().describe("allow | deny | escalate, or a vote/settlement outcome"),
+  action: Text(60).optional().describe("event type, e.g. decision, lease.revoked"),
+  q: Text(200).trim().min(1).optional().describe("free text over action, actor, tool and payload"),
 });
 export type AuditFilters = z.infer<typeof AuditFilters>;
 
 export const AuditPageQuery = AuditFilters.extend({
-  cursor: z.string().regex(/^\d{1,19}$/, "cursor: a seq from nextCursor").optional(),
+  cursor: Seq.optional().describe("a seq from nextCursor"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export const AuditExportQuery = AuditFilters.extend({ format: z.enum(["jsonl", "csv"]).default("jsonl") });
 export const AuditVerifyQuery = z.object({
-  from: z.string().max(40).optional().describe("a seq, or an ISO time"),
-  to: z.string().max(40).optional().describe("a seq, or an ISO time"),
+  from: z.union([Seq, IsoTime, IsoDate]).optional().describe("a seq, or an ISO time"),
+  to: z.union([Seq, IsoTime, IsoDate]).optional().describe("a seq, or an ISO time"),
   checkpoint: z.string().max(4000).optional().describe("a witness's latest checkpoint (its compact JWS): verify fails if the chain no longer reaches it or differs from it"),
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Email, Environment, IdOf, ToolName } from "@/lib/api/common";
+import { Email, Environment, IdOf, MAX_EXPIRES_IN, MAX_TOOL_CALLS, ToolName } from "@/lib/api/common";
 
 export const LeaseStatus = z.enum(["pending_approval", "active", "expired", "revoked", "exhausted", "completed", "denied"]);
 export type LeaseStatus = z.infer<typeof LeaseStatus>;
@@ -23,8 +23,8 @@ export const LeaseRequest = z.strictObject({
   grants: z.array(Grant).min(1).max(100),
   deny: z.array(ToolName).max(100).default([]),
   requireApproval: z.array(ToolName).max(100).default([]),
-  expiresIn: z.number().int().min(30).describe("seconds; capped by the agent's and the org's ceiling"),
-  maxToolCalls: z.number().int().min(1),
+  expiresIn: z.number().int().min(30).max(MAX_EXPIRES_IN).describe("seconds; capped by the agent's and the org's ceiling"),
+  maxToolCalls: z.number().int().min(1).max(MAX_TOOL_CALLS),
   maxDelegationDepth: z.number().int().min(0).max(5).default(0),
 });
 export type LeaseRequest = z.infer<typeof LeaseRequest>;
@@ -36,8 +36,8 @@ export const DelegateRequest = z.strictObject({
   grants: z.array(Grant).min(1).max(100),
   deny: z.array(ToolName).max(100).optional(),
   requireApproval: z.array(ToolName).max(100).optional(),
-  expiresIn: z.number().int().min(1),
-  maxToolCalls: z.number().int().min(1),
+  expiresIn: z.number().int().min(1).max(MAX_EXPIRES_IN),
+  maxToolCalls: z.number().int().min(1).max(MAX_TOOL_CALLS),
   maxDelegationDepth: z.number().int().min(0).max(5).optional(),
 });
 export type DelegateRequest = z.infer<typeof DelegateRequest>;
