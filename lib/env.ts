@@ -48,6 +48,10 @@ const Env = z.object({
   LANYARD_EP_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   /** Password sign-in attempts per second per instance, from anyone (bursts of twice that); then refused before any work. */
   LANYARD_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** How long an API request body may take to arrive, in ms; a body trickled slower is cut off (408). */
+  LANYARD_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** 1 when a reverse proxy in front sets X-Forwarded-For/-Host: only then are those headers believed. */
+  LANYARD_TRUST_PROXY: z.enum(["0", "1"], { error: "LANYARD_TRUST_PROXY must be 0 or 1" }).default("0").transform((v) => v === "1"),
   /** An outside witness for signed audit checkpoints: each one is POSTed here (application/jose), best-effort. */
   LANYARD_CHECKPOINT_WITNESS_URL: z.url({ protocol: /^https?$/, error: "LANYARD_CHECKPOINT_WITNESS_URL must be an http(s) URL" }).optional(),
   /** An append-only file (one checkpoint JWS a line), ideally on storage the database's owner cannot rewrite. */

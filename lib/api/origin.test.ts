@@ -5,7 +5,7 @@ const req = (headers: Record<string, string>) => ({ headers: new Headers({ host:
 
 describe("CSRF origin check for console writes", () => {
   it("accepts the console's own origin", () => {
-    expect(() => checkOrigin(req({ origin: "http://console.example:3000" }))).not.toThrow();
+    expect(() => checkOrigin(req({ origin: "http://console.example:3000" }), false)).not.toThrow();
   });
   it.each([
     ["a missing Origin", {}],
@@ -14,6 +14,21 @@ describe("CSRF origin check for console writes", () => {
     ["another port", { origin: "http://console.example:4000" }],
     ["another scheme", { origin: "https://console.example:3000" }],
   ])("refuses %s with csrf_rejected", (_name, headers) => {
-    expect(() => checkOrigin(req(headers))).toThrow(expect.objectContaining({ code: "csrf_rejected", status: 403 }));
+    expect(() => checkOrigin(req(headers), false)).toThrow(expect.objectContaining({ code: "csrf_rejected", status: 403 }));
+  });
+
+  it("ignores X-Forwarded-Host/-Proto unless a proxy is trusted: a client cannot name its own site as allowed", () => {
+    const forged = req({ origin: "https://evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" });
+    expect(() => checkOrigin(forged, false)).toThrow(expect.objectContaining({ code: "csrf_rejected" }));
+    // Without a trusted proxy the Host header alone decides, forwarded headers or not.
+    expect(() => checkOrigin(req({ origin: "http://console.example:3000", "x-forwarded-host": "evil.example" }), false)).not.toThrow();
+  });
+
+  it("uses X-Forwarded-Host/-Proto behind a trusted proxy (LANYARD_TRUST_PROXY=1)", () => {
+    const proxied = req({ origin: "https://lanyard.example", "x-forwarded-host": "lanyard.example", "x-forwarded-proto": "https" });
+    expect(() => checkOrigin(proxied, true)).not.toThrow();
+    expect(() => checkOrigin(req({ origin: "http://console.example:3000", "x-forwarded-host": "lanyard.example", "x-forwarded-proto": "https" }), true)).toThrow(
+      expect.objectContaining({ code: "csrf_rejected" }),
+    );
   });
 });

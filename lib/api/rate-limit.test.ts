@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clientAddress } from "@/lib/api/client-address";
 import { TokenBuckets } from "@/lib/api/rate-limit";
 
 describe("TokenBuckets", () => {
@@ -38,5 +39,39 @@ describe("TokenBuckets", () => {
     const b = new TokenBuckets(0.25, 1, () => 0);
     expect(b.take("ep_a").ok).toBe(true);
     expect(b.take("ep_a")).toEqual({ ok: false, retryAfterSeconds: 4 });
+  });
+
+  it("peek says whether a take would succeed without taking", () => {
+    const b = new TokenBuckets(1, 2, () => 0);
+    for (let i = 0; i < 5; i++) expect(b.peek("10.0.0.1").ok).toBe(true);
+    b.take("10.0.0.1");
+    b.take("10.0.0.1");
+    expect(b.peek("10.0.0.1")).toEqual({ ok: false, retryAfterSeconds: 1 });
+  });
+
+  it("holds a bounded number of keys, dropping the oldest", () => {
+    const b = new TokenBuckets(1, 1, () => 0, 3);
+    for (const k of ["a", "b", "c"]) expect(b.take(k).ok).toBe(true);
+    expect(b.take("d").ok).toBe(true); // "a" is dropped to make room
+    expect(b.take("c").ok).toBe(false);
+    expect(b.take("a").ok).toBe(true);
+  });
+});
+
+describe("clientAddress", () => {
+  const h = (headers: Record<string, string>) => new Headers(headers);
+  it("takes the address our server set from the socket", () => {
+    expect(clientAddress(h({ "x-lanyard-client-address": "203.0.113.7" }), false)).toBe("203.0.113.7");
+  });
+  it("ignores X-Forwarded-For unless a proxy is trusted", () => {
+    expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1", "x-lanyard-client-address": "203.0.113.7" }), false)).toBe("203.0.113.7");
+    expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1" }), false)).toBe("unknown");
+  });
+  it("takes X-Forwarded-For's first hop behind a trusted proxy", () => {
+    expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1, 10.0.0.2", "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("198.51.100.1");
+    expect(clientAddress(h({ "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("10.0.0.2");
+  });
+  it("puts requests with no address in one shared bucket", () => {
+    expect(clientAddress(h({}), true)).toBe("unknown");
   });
 });

@@ -14,16 +14,30 @@ export class TokenBuckets {
     readonly rate: number,
     readonly burst: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly maxKeys = 100_000,
   ) {}
 
   take(key: string): Take {
+    return this.check(key, true);
+  }
+
+  /** Whether a take would succeed now, without taking. */
+  peek(key: string): Take {
+    return this.check(key, false);
+  }
+
+  private check(key: string, consume: boolean): Take {
     const t = this.now();
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
     b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, t - b.at) / 1000) * this.rate);
     b.at = t;
-    this.buckets.set(key, b);
+    if (!this.buckets.has(key)) {
+      // Keyed by something callers choose (an address): bounded, oldest bucket out first.
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(key, b);
+    }
     if (b.tokens >= 1) {
-      b.tokens -= 1;
+      if (consume) b.tokens -= 1;
       return { ok: true };
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / this.rate)) };
@@ -45,4 +59,22 @@ export function enforcementPointLimiter(): TokenBuckets {
 /** For tests: another rate and burst for this process (undefined: back to the environment's). */
 export function setEnforcementPointLimit(limit?: { rate: number; burst: number }): void {
   limiter = limit ? new TokenBuckets(limit.rate, limit.burst) : undefined;
+}
+
+/** Failed key lookups allowed per client address: bursts of 20, then 2 per second. */
+export const UNKNOWN_KEY_LIMIT = { rate: 2, burst: 20 };
+let unknownKeys: TokenBuckets | undefined;
+
+/**
+ * Unknown (or revoked) enforcement-point keys per client address, per instance. Each costs a database
+ * lookup, so an address past its limit is refused before the lookup, with 429.
+ */
+export function unknownKeyLimiter(): TokenBuckets {
+  unknownKeys ??= new TokenBuckets(UNKNOWN_KEY_LIMIT.rate, UNKNOWN_KEY_LIMIT.burst);
+  return unknownKeys;
+}
+
+/** For tests: another rate and burst for unknown keys in this process (undefined: back to the default). */
+export function setUnknownKeyLimit(limit?: { rate: number; burst: number }): void {
+  unknownKeys = limit ? new TokenBuckets(limit.rate, limit.burst) : undefined;
 }

@@ -35,18 +35,28 @@ export function forgetCachedKeys(): void {
   cache.clear();
 }
 
+/** Hooks around the database lookup of a key this instance has not seen recently. */
+export type KeyLookupHooks = {
+  /** Runs before the lookup; may throw to refuse it (a rate limit). */
+  beforeLookup?: () => void;
+  /** Runs when the lookup found no live key. */
+  onUnknown?: () => void;
+};
+
 /** The enforcement point holding this bearer key, or null (unknown, malformed or revoked). */
-export async function authenticateKey(key: string): Promise<EnforcementPointActor | null> {
+export async function authenticateKey(key: string, hooks: KeyLookupHooks = {}): Promise<EnforcementPointActor | null> {
   if (!KEY_PATTERN.test(key)) return null;
   const hash = hashKey(key);
   const hit = cache.get(hash);
   const t = Date.now();
   if (hit && t - hit.at < CACHE_MS) return hit.actor;
+  hooks.beforeLookup?.();
   const ep = await db().enforcementPoint.findUnique({ where: { keyHash: hash } });
   const actor: EnforcementPointActor | null =
     ep && !ep.revokedAt ? { kind: "enforcement_point", id: ep.id, name: ep.name, scopes: ep.scopes, rateLimitPerSecond: ep.rateLimitPerSecond } : null;
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(hash, { actor, at: t });
+  if (!actor) hooks.onUnknown?.();
   if (actor && t - (lastTouched.get(actor.id) ?? 0) > 60_000) {
     lastTouched.set(actor.id, t);
     // Bookkeeping only (not an authorization input): it may lag and it may fail without harm.
