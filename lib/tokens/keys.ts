@@ -6,10 +6,10 @@ import { now } from "@/lib/clock";
 import { env } from "@/lib/env";
 import { publish, subscribe } from "@/lib/events/bus";
 import { newId } from "@/lib/ids";
-import { CLOCK_TOLERANCE_S } from "@/lib/tokens/lease-token";
+import { ALG, CLOCK_TOLERANCE_S } from "@/lib/tokens/params";
 import { isWrapped, parseKek, unwrapPrivateJwk, wrapPrivateJwk } from "@/lib/tokens/key-wrap";
 
-export const ALG = "EdDSA";
+export { ALG };
 
 type LoadedKey = { kid: string; publicKey: CryptoKey; publicJwk: JWK; createdAt: Date; retiredAt: Date | null };
 type KeySet = { signer: { kid: string; privateKey: CryptoKey }; verifiers: Map<string, LoadedKey>; loadedAt: number };

@@ -1,12 +1,12 @@
 import { errors, jwtVerify, SignJWT, decodeProtectedHeader } from "jose";
 import type { Db } from "@/lib/db";
 import { now } from "@/lib/clock";
-import { ALG, keys, verifierFor } from "@/lib/tokens/keys";
+import { keys, verifierFor } from "@/lib/tokens/keys";
+import { ALG, CLOCK_TOLERANCE_S } from "@/lib/tokens/params";
 
 export const ISSUER = process.env.LANYARD_ISSUER ?? "lanyard";
 export const AUDIENCE = "lanyard";
-/** Leeway for clocks that disagree a little between Lanyard instances and the machines around them. */
-export const CLOCK_TOLERANCE_S = 30;
+export { CLOCK_TOLERANCE_S };
 /** A lease token is a few hundred bytes; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
