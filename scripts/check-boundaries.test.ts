@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkFile, checkProject, importsOf } from "./check-boundaries";
+import { checkFile, checkProject, findCycles, importsOf } from "./check-boundaries";
 
 const temp: string[] = [];
 afterAll(() => {
@@ -55,5 +55,20 @@ describe("check-boundaries", () => {
     const here = checkProject(path.resolve(import.meta.dirname, ".."));
     expect(here.files).toBeGreaterThan(50);
     expect(here.violations).toEqual([]);
+  });
+
+  it("finds import cycles, by alias or relative path, type-only imports included, and none in lib", () => {
+    const sources = new Map([
+      ["lib/tokens/keys.ts", 'import { CLOCK_TOLERANCE_S } from "@/lib/tokens/lease-token";'],
+      ["lib/tokens/lease-token.ts", 'import { ALG } from "./keys";\nimport type { Db } from "@/lib/db";'],
+      ["lib/db.ts", 'import type { X } from "./db/types";'],
+      ["lib/db/types.ts", 'export type X = 1;'],
+      ["lib/self.ts", 'import "./self";'],
+      ["lib/a/index.ts", 'import type { B } from "../b";'],
+      ["lib/b.ts", 'import type { A } from "./a";'],
+    ]);
+    expect(findCycles(sources)).toEqual([["lib/a/index.ts", "lib/b.ts"], ["lib/self.ts"], ["lib/tokens/keys.ts", "lib/tokens/lease-token.ts"]].sort());
+    // lib/tokens/keys.ts and lease-token.ts imported each other until their shared constants moved to params.ts.
+    expect(checkProject(path.resolve(import.meta.dirname, "..")).cycles).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 // npm run check:boundaries: the dependency rules of the code's layers, checked on every import.
-// lib/ is the product and never imports the console (app/, components/); tests may cross layers.
+// lib/ is the product and never imports the console (app/, components/), and its modules import each
+// other without cycles (a cycle of type-only imports counts too: move what both need to a module of its
+// own, as lib/tokens/params.ts). Tests may cross layers.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -52,18 +54,67 @@ function walk(root: string, dir: string, files: string[]): void {
   }
 }
 
-/** Checks every source file under the rules' folders of `root`. */
-export function checkProject(root: string, rules: Rule[] = RULES): { files: number; violations: Violation[] } {
+/** The folder whose modules must not import each other in a cycle. */
+export const ACYCLIC = "lib";
+
+/**
+ * The import cycles among `sources` (project-relative path → text): each is a set of modules that reach
+ * one another, sorted, as found by Tarjan's strongly connected components.
+ */
+export function findCycles(sources: Map<string, string>): string[][] {
+  const resolve = (target: string) => [`${target}.ts`, `${target}.tsx`, `${target}/index.ts`, target].find((c) => sources.has(c));
+  const graph = new Map<string, string[]>();
+  for (const [file, source] of sources) {
+    graph.set(file, importsOf(source).flatMap((spec) => {
+      const target = resolveImport(file, spec);
+      const found = target === undefined ? undefined : resolve(target);
+      return found ? [found] : [];
+    }));
+  }
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    for (let w = stack.pop()!; ; w = stack.pop()!) {
+      onStack.delete(w);
+      component.push(w);
+      if (w === v) break;
+    }
+    if (component.length > 1 || graph.get(v)!.includes(v)) cycles.push(component.sort());
+  };
+  for (const file of [...graph.keys()].sort()) if (!index.has(file)) visit(file);
+  return cycles.sort((a, b) => a[0]!.localeCompare(b[0]!));
+}
+
+/** Checks every source file under the rules' folders of `root`, and the modules of ACYCLIC for cycles. */
+export function checkProject(root: string, rules: Rule[] = RULES): { files: number; violations: Violation[]; cycles: string[][] } {
   const files: string[] = [];
-  for (const from of new Set(rules.map((r) => r.from.replace(/\/$/, "")))) walk(root, from, files);
-  files.splice(0, files.length, ...files.filter((f) => !EXEMPT.test(f)));
-  const violations = files.flatMap((f) => checkFile(f, readFileSync(path.join(root, f), "utf8"), rules));
-  return { files: files.length, violations };
+  for (const from of new Set([...rules.map((r) => r.from.replace(/\/$/, "")), ACYCLIC])) walk(root, from, files);
+  const sources = new Map(files.filter((f) => !EXEMPT.test(f)).map((f) => [f, readFileSync(path.join(root, f), "utf8")] as const));
+  const violations = [...sources].flatMap(([f, source]) => checkFile(f, source, rules));
+  const cycles = findCycles(new Map([...sources].filter(([f]) => f.startsWith(`${ACYCLIC}/`))));
+  return { files: sources.size, violations, cycles };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const { files, violations } = checkProject(path.resolve(import.meta.dirname, ".."));
+  const { files, violations, cycles } = checkProject(path.resolve(import.meta.dirname, ".."));
   for (const v of violations) process.stderr.write(`${v.file}: imports "${v.specifier}" (${v.target}): ${v.rule.why}\n`);
-  process.stdout.write(`boundaries: ${files} files checked, ${violations.length} violation${violations.length === 1 ? "" : "s"}\n`);
-  process.exit(violations.length ? 1 : 0);
+  for (const c of cycles) process.stderr.write(`import cycle: ${c.join(" <-> ")}\n`);
+  process.stdout.write(`boundaries: ${files} files checked, ${violations.length} violation${violations.length === 1 ? "" : "s"}, ${cycles.length} import cycle${cycles.length === 1 ? "" : "s"}\n`);
+  process.exit(violations.length || cycles.length ? 1 : 0);
 }
