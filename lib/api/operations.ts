@@ -19,6 +19,7 @@ import { WebhookCreate, WebhookParams, WebhookView } from "@/lib/webhooks/schema
 import { AuditEventView, AuditExportQuery, AuditPageQuery, AuditVerifyQuery } from "@/lib/audit/schemas";
 import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
 import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
+import { ConnectionCreate, ConnectionParams, ConnectionPatch, ConnectionView } from "@/lib/connections/schemas";
 
 const LeaseOne = z.object({ lease: LeaseView });
 
@@ -56,6 +57,12 @@ export const operations = {
   escalationStream: defineOperation({ method: "GET", path: "/api/v1/escalations/stream", tag: "escalations", summary: "Server-Sent Events for the approval queue: escalation.created, escalation.voted, escalation.decided", auth: "session", permission: "approvals.read" }),
   listEscalations: defineOperation({ method: "GET", path: "/api/v1/escalations", tag: "escalations", summary: "The approval queue and its history", auth: "session", permission: "approvals.read", query: EscalationListQuery, response: z.object({ escalations: z.array(z.unknown()) }) }),
   voteEscalation: defineOperation({ method: "POST", path: "/api/v1/escalations/{id}/votes", tag: "escalations", summary: "Approve or deny (one vote per person; never your own lease)", auth: "session", permission: "approvals.decide", params: EscalationParams, body: VoteRequest, response: z.object({ escalation: EscalationView }), errors: [400, 403, 404, 409] }),
+
+  listConnections: defineOperation({ method: "GET", path: "/api/v1/connections", tag: "connections", summary: "Upstream tool servers and their tool mapping (a key sees those assigned to it); env and header values are write-only, only their names are shown", auth: "session-or-enforcement-point", permission: "connections.manage", scope: "connections:read", response: z.object({ connections: z.array(ConnectionView) }), errors: [401, 403] }),
+  createConnection: defineOperation({ method: "POST", path: "/api/v1/connections", tag: "connections", summary: "Add an upstream tool server (stdio or Streamable HTTP) and map its tools to catalog tools; unknown catalog tools or keys are 422", auth: "session", permission: "connections.manage", body: ConnectionCreate, response: z.object({ connection: ConnectionView }), responseStatus: 201, errors: [400, 403, 409, 422] }),
+  getConnection: defineOperation({ method: "GET", path: "/api/v1/connections/{id}", tag: "connections", summary: "One connection (a key: only one assigned to it, else 404)", auth: "session-or-enforcement-point", permission: "connections.manage", scope: "connections:read", params: ConnectionParams, response: z.object({ connection: ConnectionView }), errors: [401, 403, 404] }),
+  updateConnection: defineOperation({ method: "PATCH", path: "/api/v1/connections/{id}", tag: "connections", summary: "Edit a connection; a transport given replaces the stored one with its env/header values", auth: "session", permission: "connections.manage", params: ConnectionParams, body: ConnectionPatch, response: z.object({ connection: ConnectionView }), errors: [400, 403, 404, 409, 422] }),
+  deleteConnection: defineOperation({ method: "DELETE", path: "/api/v1/connections/{id}", tag: "connections", summary: "Remove a connection", auth: "session", permission: "connections.manage", params: ConnectionParams, response: z.object({ deleted: z.string() }), errors: [403, 404] }),
 
   listWebhooks: defineOperation({ method: "GET", path: "/api/v1/webhooks", tag: "webhooks", summary: "Webhook endpoints and their recent deliveries", auth: "session", permission: "webhooks.manage", response: z.object({ webhooks: z.array(WebhookView) }) }),
   createWebhook: defineOperation({ method: "POST", path: "/api/v1/webhooks", tag: "webhooks", summary: "Add a webhook (its signing secret is in this response only); a URL aimed at an internal address is 422", auth: "session", permission: "webhooks.manage", body: WebhookCreate, response: z.object({ webhook: WebhookView, secret: z.string() }), responseStatus: 201, errors: [400, 403, 422] }),

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   "audit.read",
   "keys.rotate",
   "webhooks.manage",
+  "connections.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
