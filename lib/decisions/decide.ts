@@ -18,25 +18,25 @@ import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
-export type Chain = { leases: ChainLease[]; agentStatus: string | null };
+export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null };
 export type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
 /** The lease chain the decision rules read: one loader for both decision paths (Next's route and server/). */
 export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
-  const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
+  const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; delegatorStatus: string | null; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
-           (l."id" = ${leaseId}) AS "isLeaf"
-    FROM "leases" l JOIN "agents" a ON a."id" = l."agentId"
+           u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf"
+    FROM "leases" l JOIN "agents" a ON a."id" = l."agentId" LEFT JOIN "users" u ON u."id" = l."delegatorId"
     -- one primary-key probe per lease of the chain (an OR here would scan the table)
     WHERE l."id" = ANY(ARRAY[${leaseId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId}))`);
   const leaf = rows.find((r) => r.isLeaf);
-  if (!leaf) return { leases: [], agentStatus: null };
+  if (!leaf) return { leases: [], agentStatus: null, delegatorStatus: null };
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ancestors = [...leaf.ancestorIds].reverse().map((id) => byId.get(id));
-  if (ancestors.some((a) => !a)) return { leases: [], agentStatus: null };
+  if (ancestors.some((a) => !a)) return { leases: [], agentStatus: null, delegatorStatus: null };
   // Leaf first, then its ancestors, nearest first.
-  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus };
+  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus };
 }
 
 /**
@@ -72,7 +72,7 @@ export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionR
 
 /** The decision rules applied to a loaded chain: the one place that maps a Chain to evaluate()'s inputs. */
 export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo | undefined, request: DecisionRequest, at: Date): Verdict {
-  return evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, tool, request, now: at });
+  return evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, delegatorStatus: chain.delegatorStatus, tool, request, now: at });
 }
 
 export type CommitInput = {

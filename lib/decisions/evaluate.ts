@@ -45,6 +45,8 @@ export function evaluate(p: {
   claims: LeaseClaims;
   chain: ChainLease[];
   agentStatus: string | null;
+  /** the status of the person who delegated the chain (every lease of it carries the root's delegator); null: none on record */
+  delegatorStatus: string | null;
   tool: ToolInfo | undefined;
   request: DecisionRequest;
   now: Date;
@@ -62,6 +64,8 @@ export function evaluate(p: {
     if (l.toolCallsUsed >= l.maxToolCalls) return deny("lease_exhausted", `${which} has used all ${l.maxToolCalls} tool calls`);
   }
   if (p.agentStatus !== "active") return deny("agent_suspended", `the agent is ${p.agentStatus ?? "unknown"}`);
+  // Authority flows from a person: once they are disabled (or were never on record), nothing they delegated is allowed.
+  if (p.delegatorStatus !== "active") return deny("delegator_inactive", p.delegatorStatus ? `the delegating person is ${p.delegatorStatus}` : "the lease names no delegating person");
   const deniedBy = p.chain.find((l) => l.deny.includes(r.tool));
   if (deniedBy) return deny("tool_denied", `${r.tool} is never allowed by ${deniedBy === leaf ? "the lease" : `ancestor lease ${deniedBy.id}`}`);
   const env = r.context?.environment;

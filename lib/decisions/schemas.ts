@@ -13,6 +13,7 @@ export const REASON_CODES = [
   "lease_completed",
   "lease_denied",
   "agent_suspended",
+  "delegator_inactive",
   "tool_denied",
   "tool_not_granted",
   "resource_out_of_scope",

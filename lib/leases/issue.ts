@@ -9,6 +9,7 @@ import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { personNeedsApproval } from "@/lib/leases/delegation-rule";
+import { lockPerson } from "@/lib/people/lock";
 import type { LeaseRequest } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
@@ -30,6 +31,12 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
   const refuse = (path: Issue["path"], message: string) => issues.push({ path, message });
 
   if (issuer.kind === "enforcement_point" && !input.requestedBy) refuse(["requestedBy"], "required for enforcement-point requests");
+  // A person's request is always their own (self-approval rules rely on it); only an enforcement point names its requester.
+  if (issuer.kind === "user" && input.requestedBy !== undefined && input.requestedBy !== issuer.email.toLowerCase()) {
+    refuse(["requestedBy"], "a person's request is attributed to that person: leave it out or give your own email");
+  }
+  const named = issuer.kind === "enforcement_point" && input.requestedBy ? await db.user.findUnique({ where: { email: input.requestedBy }, select: { id: true, status: true } }) : null;
+  if (issuer.kind === "enforcement_point" && input.requestedBy && named?.status !== "active") refuse(["requestedBy"], "must be the email of an active person");
   const agent = await db.agent.findUnique({ where: { id: input.agentId } });
   if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
   if (agent.status !== "active") throw new AppError("unprocessable", `agent ${agent.name} is ${agent.status}`, [{ path: ["agentId"], message: `agent is ${agent.status}` }]);
@@ -49,12 +56,15 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
   if (issues.length) throw new AppError("unprocessable", issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), issues);
 
   const pendingBecause = needsApproval(issuer, risks, input.grants);
-  const requester = input.requestedBy ?? (issuer.kind === "user" ? issuer.email : "");
-  const delegator =
-    issuer.kind === "user" ? { id: issuer.id } : await db.user.findUnique({ where: { email: requester }, select: { id: true } });
+  const requester = issuer.kind === "user" ? issuer.email : (input.requestedBy ?? "");
+  const delegator = issuer.kind === "user" ? { id: issuer.id } : named;
   const actor: AuditActor = issuer.kind === "user" ? { type: "user", id: issuer.id, label: issuer.email } : { type: "enforcement_point", id: issuer.id, label: issuer.name };
 
   const lease = await db.$transaction(async (tx) => {
+    // The person behind the lease, re-checked under their row's lock (taken before the agent's, as
+    // everywhere): a disable that committed since refuses this lease; a later one waits and revokes it.
+    const person = delegator ? await lockPerson(tx, delegator.id, "share") : null;
+    if (person?.status !== "active") throw new AppError("unprocessable", "the delegating person is not active", [{ path: ["requestedBy"], message: "not an active person" }]);
     // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
     // read above refuses this lease; one that comes later waits for us and ends it.
     const locked = await lockAgent(tx, agent.id, "update");

@@ -5,6 +5,8 @@ import { hashPassword } from "@/lib/auth/password";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
+import { lockPerson } from "@/lib/people/lock";
+import { withdrawAuthority } from "@/lib/people/withdraw";
 
 type UserRow = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: Date | null; createdAt: Date };
 export const toPersonView = (u: UserRow) => ({
@@ -38,6 +40,9 @@ export async function updatePerson(db: Db, actor: Actor, id: string, patch: Pers
   }
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return db.$transaction(async (tx) => {
+    // Locked first: a lease issued or a vote cast on this person's authority meanwhile either commits
+    // before us (and is withdrawn below) or waits and sees them disabled.
+    if (!(await lockPerson(tx, id, "update"))) throw notFound(`person ${id}`);
     const before = await tx.user.findUnique({ where: { id } });
     if (!before) throw notFound(`person ${id}`);
     const endsSessions = (patch.status && patch.status !== before.status) || (patch.role && patch.role !== before.role) || Boolean(passwordHash);
@@ -48,7 +53,9 @@ export async function updatePerson(db: Db, actor: Actor, id: string, patch: Pers
     const view = toPersonView(u);
     const diff = changes(toPersonView(before), view);
     const action = patch.status === "disabled" && before.status !== "disabled" ? "person.disabled" : patch.role && patch.role !== before.role ? "person.role_changed" : "person.updated";
-    await appendAudit(tx, { action, actor: { type: "user", id: actor.id, label: actor.email }, subject: { type: "user", id }, payload: { changes: diff, passwordChanged: Boolean(passwordHash), sessionsEnded: Boolean(endsSessions) } });
+    const who = { type: "user" as const, id: actor.id, label: actor.email };
+    const withdrawn = action === "person.disabled" ? await withdrawAuthority(tx, id, who) : undefined;
+    await appendAudit(tx, { action, actor: who, subject: { type: "user", id }, payload: { changes: diff, passwordChanged: Boolean(passwordHash), sessionsEnded: Boolean(endsSessions), ...withdrawn } });
     return view;
   });
 }

@@ -6,7 +6,7 @@ import { GET as agentsGet } from "@/app/api/v1/agents/route";
 import { setEnforcementPointLimit } from "@/lib/api/rate-limit";
 import { forgetCachedKeys } from "@/lib/auth/enforcement-point";
 import { db } from "@/lib/db";
-import { seedAgent, seedEnforcementPoint, seedLease } from "@/test/factories";
+import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 
 const ctx = { params: Promise.resolve({}) };
 const call = (handler: typeof decisionsPost, url: string, init: { body?: string; headers?: Record<string, string>; method?: string }) =>
@@ -83,9 +83,10 @@ describe("POST /api/v1/decisions over HTTP", () => {
 
   it("an enforcement point's lease request starts pending_approval, its token works at once, and decisions answer lease_pending", async () => {
     const agent = await seedAgent(db());
+    const maya = await seedPerson(db()); // an enforcement point may name only an active person
     const res = await call(leasesPost, "/api/v1/leases", {
       headers: { ...json, authorization: `Bearer ${key}` },
-      body: JSON.stringify({ agentId: agent.id, purpose: "update dependency and open PR", requestedBy: "maya@example.com", environment: "staging", grants: [{ tool: "repo.read" }], expiresIn: 600, maxToolCalls: 5 }),
+      body: JSON.stringify({ agentId: agent.id, purpose: "update dependency and open PR", requestedBy: maya.email, environment: "staging", grants: [{ tool: "repo.read" }], expiresIn: 600, maxToolCalls: 5 }),
     });
     expect(res.status).toBe(201);
     const { lease, leaseToken } = await res.json();
@@ -97,9 +98,10 @@ describe("POST /api/v1/decisions over HTTP", () => {
 
   it("refuses an enforcement-point lease request beyond the agent's ceiling with 422 and one issue per problem", async () => {
     const agent = await seedAgent(db(), { ceilingTools: ["repo.read"], ceilingMaxExpiresIn: 600, ceilingMaxToolCalls: 10 });
+    const maya = await seedPerson(db());
     const res = await call(leasesPost, "/api/v1/leases", {
       headers: { ...json, authorization: `Bearer ${key}` },
-      body: JSON.stringify({ agentId: agent.id, purpose: "too much", requestedBy: "maya@example.com", environment: "qa", grants: [{ tool: "production.deploy" }], expiresIn: 6000, maxToolCalls: 100 }),
+      body: JSON.stringify({ agentId: agent.id, purpose: "too much", requestedBy: maya.email, environment: "qa", grants: [{ tool: "production.deploy" }], expiresIn: 6000, maxToolCalls: 100 }),
     });
     const body = await expectError(res, 422, "unprocessable");
     expect(body.error.issues.map((i: { path: string[] }) => i.path[0]).sort()).toEqual(["environment", "expiresIn", "grants", "maxToolCalls"]);
