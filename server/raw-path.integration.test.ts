@@ -38,7 +38,7 @@ const raw = (path: string, headers: Record<string, string> = {}) =>
 describe("malformed percent-encoding in the path", () => {
   it.each(["/api/v1/agents/%", "/api/v1/leases/%zz/receipt", "/audit/%E0%A4%A", "/api/v1/escalations/%"])("%s → 400 invalid_request in JSON, unauthenticated or not", async (path) => {
     const before = fallbackCalls;
-    for (const headers of [{}, { authorization: "Bearer lyd_ep_x" }]) {
+    for (const headers of [{}, { authorization: "Bearer lyd_ep_x" }] as Record<string, string>[]) {
       const res = await raw(path, headers);
       expect(res.status).toBe(400);
       expect(res.type).toMatch(/application\/json/);
