@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { CompactSign } from "jose";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { conflict, notFound } from "@/lib/api/errors";
 import { canonicalJson } from "@/lib/audit/canonical";
+import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 import { ALG, keys } from "@/lib/tokens/keys";
@@ -99,6 +101,26 @@ export async function ensureReceipt(db: Db, leaseId: string): Promise<{ receipt:
   await db.receipt.createMany({ data: [{ leaseId, runId: body.runId, agentId: body.agentId, body: body as unknown as Prisma.InputJsonValue, digest, jws }], skipDuplicates: true });
   const kept = await db.receipt.findUniqueOrThrow({ where: { leaseId } });
   return { receipt: { ...(kept.body as ReceiptBody), digest: kept.digest }, jws: kept.jws };
+}
+
+/**
+ * GET /api/v1/leases/{id}/receipt. People with leases.read (the route checks it) read every receipt; an
+ * enforcement-point key only those of leases it requested, decided for, delegated or completed. Any
+ * other lease is "not found" for that key, whether it exists or not (as escalations are).
+ */
+export async function readReceipt(db: Db, caller: Actor | EnforcementPointActor, leaseId: string) {
+  if (caller.kind === "enforcement_point" && !(await keyActedOn(db, caller.id, leaseId))) throw notFound(`lease ${leaseId}`);
+  return ensureReceipt(db, leaseId);
+}
+
+async function keyActedOn(db: Db, epId: string, leaseId: string): Promise<boolean> {
+  // Every act of a key on a lease is audited with the key as actor (lease.requested, decision,
+  // lease.delegated, lease.ended); the lease row and the decisions say the first two directly.
+  const [row] = await db.$queryRaw<{ ok: boolean }[]>(Prisma.sql`
+    SELECT EXISTS (SELECT 1 FROM "leases" WHERE "id" = ${leaseId} AND "issuedByType" = 'enforcement_point' AND "issuedById" = ${epId})
+        OR EXISTS (SELECT 1 FROM "decisions" WHERE "leaseId" = ${leaseId} AND "enforcementPointId" = ${epId})
+        OR EXISTS (SELECT 1 FROM "audit_events" WHERE "leaseId" = ${leaseId} AND "actorType" = 'enforcement_point' AND "actorId" = ${epId}) AS "ok"`);
+  return row?.ok === true;
 }
 
 /** Background: receipts for leases that ended (expired, revoked, exhausted …) and have none yet. */

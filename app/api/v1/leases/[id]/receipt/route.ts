@@ -1,10 +1,10 @@
 import { withApi } from "@/lib/api/handler";
 import { operations } from "@/lib/api/operations";
 import { db } from "@/lib/db";
-import { ensureReceipt } from "@/lib/receipts/receipt";
+import { readReceipt } from "@/lib/receipts/receipt";
 
-export const GET = withApi(operations.getReceipt, async ({ params, query }) => {
-  const { receipt, jws } = await ensureReceipt(db(), params.id);
+export const GET = withApi(operations.getReceipt, async ({ caller, params, query }) => {
+  const { receipt, jws } = await readReceipt(db(), caller, params.id);
   if (query.format === "jws") {
     return new Response(jws, { headers: { "content-type": "application/jose", "content-disposition": `attachment; filename="receipt-${params.id}.jws"` } });
   }
