@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { appendAudit } from "@/lib/audit/append";
+import { appendAudit, auditRow } from "@/lib/audit/append";
 import { db } from "@/lib/db";
+import { decide } from "@/lib/decisions/decide";
+import { seedEnforcementPoint, seedLease } from "@/test/factories";
 import { ownerDb } from "@/test/owner-db";
 
 describe("audit log", () => {
@@ -30,14 +32,28 @@ describe("audit log", () => {
     await expect(attempt).rejects.toThrow(/receipts is append-only \(TRUNCATE refused\)/);
   });
 
+  it("the lease.ended events a one-statement allow writes (INSERT … SELECT) are the rows auditRow makes, column for column", async () => {
+    const { actor: ep } = await seedEnforcementPoint(db());
+    const { lease, leaseToken } = await seedLease(db(), { maxToolCalls: 1 });
+    const res = await decide(db(), ep, { leaseToken, tool: "repo.read" });
+    expect(res).toMatchObject({ decision: "allow", lease: { status: "exhausted" } });
+    const decision = await db().auditEvent.findFirstOrThrow({ where: { decisionId: res.decisionId } });
+    const { seq, ...ended } = await db().auditEvent.findFirstOrThrow({ where: { leaseId: lease.id, action: "lease.ended" } });
+    expect(seq).toBeGreaterThan(0n);
+    expect(ended).toEqual({
+      ...auditRow(ended.id, { action: "lease.ended", actor: { type: "enforcement_point", id: ep.id, label: ep.name }, subject: { type: "lease", id: lease.id }, agentId: lease.agentId, runId: lease.runId, leaseId: lease.id, leaseVersion: lease.version, payload: { status: "exhausted", reason: "all 1 tool calls used" } }),
+      at: decision.at,
+    });
+  });
+
   it("commits with the change or not at all: a failed transaction leaves no event", async () => {
     const marker = `rollback-${Date.now()}`;
     await expect(
       db().$transaction(async (tx) => {
-        await appendAudit(tx, { action: "test.rollback", actor: { type: "system" }, payload: { marker } });
+        await appendAudit(tx, { action: "test.event", actor: { type: "system" }, payload: { marker } });
         throw new Error("the change failed");
       }),
     ).rejects.toThrow("the change failed");
-    expect(await db().auditEvent.count({ where: { action: "test.rollback", payload: { equals: { marker } } } })).toBe(0);
+    expect(await db().auditEvent.count({ where: { action: "test.event", payload: { equals: { marker } } } })).toBe(0);
   });
 });

@@ -8,8 +8,34 @@ export type AuditActor =
   | { type: "agent_run"; id: string; label?: string }
   | { type: "system"; id?: string; label?: string };
 
+/**
+ * Every action an audit event may record: the one list, so that a filter, a report or a reader of the
+ * export can know them all, and a misspelt action does not compile.
+ */
+export const AUDIT_ACTIONS = [
+  "decision",
+  "lease.issued", "lease.requested", "lease.delegated", "lease.grant_added", "lease.approved", "lease.denied", "lease.revoked", "lease.ended",
+  "escalation.created", "escalation.voted", "escalation.vote_withdrawn", "escalation.decided", "escalation.cancelled", "escalation.consumed",
+  "agent.created", "agent.updated", "agent.suspended", "agent.retired", "agent.reactivated",
+  "person.created", "person.updated", "person.role_changed", "person.disabled",
+  "enforcement_point.created", "enforcement_point.revoked",
+  "tool.created", "tool.updated",
+  "webhook.created", "webhook.deleted", "webhook.secret_encrypted", "webhook.secret_rewrapped",
+  "connection.created", "connection.updated", "connection.deleted",
+  "signing_key.created", "signing_key.encrypted", "signing_key.rewrapped", "signing_key.retired", "signing_key.revoked",
+  "auth.sign_in", "auth.sign_in_failed", "auth.sign_in_throttled",
+  "demo.seeded",
+  // Written only by tests (a tampering target, a rolled-back write); never by the product.
+  "test.event",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The columns every writer fills, in this order: appendAudit, createMany, auditInsertSql, auditInsertSelectSql. */
+export const AUDIT_COLUMNS = ["id", "at", "action", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "agentId", "runId", "leaseId", "escalationId", "decisionId", "leaseVersion", "tokenJti", "tool", "outcome", "payload"] as const;
+export type AuditColumn = (typeof AUDIT_COLUMNS)[number];
+
 export type AuditInput = {
-  action: string;
+  action: AuditAction;
   actor: AuditActor;
   subject?: { type: string; id: string };
   agentId?: string | null;
@@ -34,7 +60,8 @@ export async function appendAudit(tx: Tx, e: AuditInput): Promise<string> {
   return id;
 }
 
-export function auditRow(id: string, e: AuditInput): Prisma.AuditEventCreateManyInput {
+/** An event as a row of `audit_events`: every column of AUDIT_COLUMNS but `at` (the database's now(), unless a writer sets it). */
+export function auditRow(id: string, e: AuditInput): { [C in Exclude<AuditColumn, "at">]-?: Prisma.AuditEventCreateManyInput[C] } {
   return {
     id,
     action: e.action,
@@ -67,16 +94,34 @@ export function changes<T extends Record<string, unknown>>(before: T, after: Par
   return out;
 }
 
-const AUDIT_COLUMNS = Prisma.sql`("id", "at", "action", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "agentId", "runId", "leaseId", "escalationId", "decisionId", "leaseVersion", "tokenJti", "tool", "outcome", "payload")`;
+const COLUMNS_SQL = Prisma.raw(`(${AUDIT_COLUMNS.map((c) => `"${c}"`).join(", ")})`);
+
+// Parameters carry their column's type, so that an INSERT … SELECT (where PostgreSQL cannot infer it) works too.
+const CAST: Record<AuditColumn, string> = { id: "text", at: "timestamp(3)", action: "text", actorType: "text", actorId: "text", actorLabel: "text", subjectType: "text", subjectId: "text", agentId: "text", runId: "text", leaseId: "text", escalationId: "text", decisionId: "text", leaseVersion: "integer", tokenJti: "text", tool: "text", outcome: "text", payload: "jsonb" };
+
+function values(id: string, at: Date, event: AuditInput): Record<AuditColumn, Prisma.Sql> {
+  const r = { ...auditRow(id, event), at };
+  return Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, Prisma.sql`${c === "payload" ? JSON.stringify(r.payload) : r[c]}::${Prisma.raw(CAST[c])}`])) as Record<AuditColumn, Prisma.Sql>;
+}
 
 /**
  * The same audit rows as raw SQL, for the decision hot path that commits a decision and its events
  * in a single statement. Returns `INSERT INTO audit_events (…) VALUES …`.
  */
 export function auditInsertSql(rows: { id: string; at: Date; event: AuditInput }[]): Prisma.Sql {
-  const values = rows.map(({ id, at, event }) => {
-    const r = auditRow(id, event);
-    return Prisma.sql`(${r.id}, ${at}, ${r.action}, ${r.actorType}, ${r.actorId}, ${r.actorLabel}, ${r.subjectType}, ${r.subjectId}, ${r.agentId}, ${r.runId}, ${r.leaseId}, ${r.escalationId}, ${r.decisionId}, ${r.leaseVersion}::integer, ${r.tokenJti}, ${r.tool}, ${r.outcome}, ${JSON.stringify(r.payload)}::jsonb)`;
+  const tuples = rows.map(({ id, at, event }) => {
+    const v = values(id, at, event);
+    return Prisma.sql`(${Prisma.join(AUDIT_COLUMNS.map((c) => v[c]))})`;
   });
-  return Prisma.sql`INSERT INTO "audit_events" ${AUDIT_COLUMNS} VALUES ${Prisma.join(values)}`;
+  return Prisma.sql`INSERT INTO "audit_events" ${COLUMNS_SQL} VALUES ${Prisma.join(tuples)}`;
+}
+
+/**
+ * Audit rows that SQL computes, one per row of `from`, for a statement that must stay one statement
+ * (the lease.ended events of the leases a decision exhausts): `event` gives every column, and `perRow`
+ * replaces some with SQL expressions over `from`. Returns `INSERT INTO audit_events (…) SELECT … FROM …`.
+ */
+export function auditInsertSelectSql(event: { at: Date; event: AuditInput }, perRow: Partial<Record<AuditColumn, Prisma.Sql>>, from: Prisma.Sql): Prisma.Sql {
+  const v = { ...values("", event.at, event.event), ...perRow };
+  return Prisma.sql`INSERT INTO "audit_events" ${COLUMNS_SQL} SELECT ${Prisma.join(AUDIT_COLUMNS.map((c) => v[c]))} FROM ${from}`;
 }

@@ -20,7 +20,7 @@ const labels = ["=HYPERLINK(\"http://evil\")", "plain", "comma, quote \" and\nne
 beforeAll(async () => {
   await db().auditEvent.createMany({
     data: payloads.map((payload, i) => ({
-      ...auditRow(newId("evt"), { action: "test.export", actor: { type: "user", id: "usr_x", label: labels[i]! }, runId, leaseVersion: i % 2 ? i : null, tool: i % 3 ? "repo.read" : null }),
+      ...auditRow(newId("evt"), { action: "test.event", actor: { type: "user", id: "usr_x", label: labels[i]! }, runId, leaseVersion: i % 2 ? i : null, tool: i % 3 ? "repo.read" : null }),
       payload: payload as Prisma.InputJsonValue,
       at: new Date(Date.UTC(2031, 1, 3, 4, 5, 6, i * 7)),
     })),
@@ -55,7 +55,7 @@ describe("audit export", () => {
     for (const risky of ["+1", "-2", "@x"]) expect(body).toContain(`"'${risky}"`);
     expect(body).toContain(`,"{""a"": 2, ""z"": 1, ""aa"": 3}"\n`); // payloads are JSON (jsonb's text), CSV-quoted
     const api = (await listAuditEvents(db(), { runId, limit: 500 })).events.reverse();
-    for (const e of api) expect(body).toContain(`${e.seq},${e.id},${e.at},test.export,user`);
+    for (const e of api) expect(body).toContain(`${e.seq},${e.id},${e.at},test.event,user`);
   });
 
   it("an empty result is an empty JSON Lines file and a CSV header alone", async () => {

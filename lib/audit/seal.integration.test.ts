@@ -29,7 +29,7 @@ async function asSuperuser(sql: Prisma.Sql) {
 
 async function appendMany(n: number, tag: string) {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push(await db().$transaction((tx) => appendAudit(tx, { action: "test.tamper", actor: { type: "system", label: tag }, payload: { i, tag } })));
+  for (let i = 0; i < n; i++) ids.push(await db().$transaction((tx) => appendAudit(tx, { action: "test.event", actor: { type: "system", label: tag }, payload: { i, tag } })));
   const rows = await db().auditEvent.findMany({ where: { id: { in: ids } }, orderBy: { seq: "asc" } });
   return rows;
 }
@@ -170,7 +170,7 @@ describe("audit chain", () => {
   it("names an event forged into the past (into a sealed gap left by a rolled-back write)", async () => {
     const rows = await appendMany(1, "gap-before");
     await db().$transaction(async (tx) => {
-      await appendAudit(tx, { action: "test.rolled_back", actor: { type: "system" } });
+      await appendAudit(tx, { action: "test.event", actor: { type: "system" } });
       throw new Error("roll back");
     }).catch(() => {});
     await appendMany(1, "gap-after");

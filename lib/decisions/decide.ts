@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { auditInsertSql, type AuditActor, type AuditInput } from "@/lib/audit/append";
+import { auditInsertSelectSql, auditInsertSql, type AuditActor, type AuditInput } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
@@ -114,17 +114,18 @@ async function commitInOneStatement(db: Db, c: CommitInput): Promise<DecisionRes
   if (c.verdict.outcome === "allow" && c.chain && leaf) {
     const ids = c.chain.leases.map((l) => l.id);
     const endedIds = ids.map(() => newId("evt"));
+    // The lease.ended event of each lease this call exhausts, as the transaction path writes it, one row per `ended` row.
+    const endedEvents = auditInsertSelectSql({ at, event: { action: "lease.ended", actor: epActor(c.ep), subject: { type: "lease", id: "" } } }, {
+      id: Prisma.sql`(${endedIds}::text[])[ended.n]`,
+      subjectId: Prisma.sql`ended."id"`, agentId: Prisma.sql`ended."agentId"`, runId: Prisma.sql`ended."runId"`, leaseId: Prisma.sql`ended."id"`, leaseVersion: Prisma.sql`ended."version"`,
+      payload: Prisma.sql`jsonb_build_object('status', 'exhausted', 'reason', 'all ' || ended."maxToolCalls" || ' tool calls used')`,
+    }, Prisma.sql`ended`);
     const spent = await db.$queryRaw<Spent[]>(Prisma.sql`
       WITH spent AS (SELECT * FROM lanyard_take_budget(${ids}::text[], ${at})),
       d AS (${decisionInsertSql(c, row)}),
       a AS (${decisionEvent}),
       ended AS (SELECT s.*, row_number() OVER (ORDER BY s."id") AS n FROM spent s WHERE s."status" = 'exhausted'),
-      e AS (
-        INSERT INTO "audit_events" ("id", "at", "action", "actorType", "actorId", "actorLabel", "subjectType", "subjectId", "agentId", "runId", "leaseId", "leaseVersion", "payload")
-        SELECT (${endedIds}::text[])[ended.n], ${at}, 'lease.ended', 'enforcement_point', ${c.ep.id}, ${c.ep.name}, 'lease', ended."id", ended."agentId",
-               ended."runId", ended."id", ended."version", jsonb_build_object('status', 'exhausted', 'reason', 'all ' || ended."maxToolCalls" || ' tool calls used')
-        FROM ended
-      )
+      e AS (${endedEvents})
       SELECT * FROM spent`);
     return response(row, c.chain, spent);
   }

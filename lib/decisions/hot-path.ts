@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
-import { auditRow, type AuditInput } from "@/lib/audit/append";
+import { AUDIT_COLUMNS, auditRow, type AuditInput } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
@@ -47,7 +47,7 @@ const MAX_CACHED = 20_000;
 let statements: { decide: string; record: string } | undefined;
 function sql() {
   if (statements) return statements;
-  const auditCols = ["at", ...Object.keys(auditRow("evt_x", { action: "x", actor: { type: "system" } }))].map((c) => `"${c}"`).join(", ");
+  const auditCols = AUDIT_COLUMNS.map((c) => `"${c}"`).join(", ");
   const decisionCols = Object.keys(decisionRecord(sampleCommit, sampleRow)).map((c) => `"${c}"`).join(", ");
   const writes = (when: string) => `
     d AS (INSERT INTO "decisions" (${decisionCols}) SELECT ${decisionCols} FROM jsonb_populate_record(NULL::"decisions", $6::jsonb) WHERE ${when}),
