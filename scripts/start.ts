@@ -1,4 +1,4 @@
-// npm start: database up → migrations → catalog and demo seed → production build if missing or stale → next start.
+// npm start: database up → migrations → catalog and demo seed → production build if missing or stale → server/main.ts (Next behind it).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -77,7 +77,8 @@ try {
   // Demo accounts have a known password: a console seeded with them listens on this machine only,
   // unless LANYARD_HOST says otherwise.
   const host = process.env.LANYARD_HOST ?? (seedDemo === "1" ? "127.0.0.1" : "0.0.0.0");
-  app = spawn(process.execPath, [path.join(projectRoot, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", host], { cwd: projectRoot, env, stdio: "inherit" });
+  // Our server (server/main.ts): Next's handler behind it, the decision hot path answered by it.
+  app = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "server/main.ts")], { cwd: projectRoot, env: { ...env, HOSTNAME: host, NODE_ENV: "production" }, stdio: "inherit" });
   app.on("exit", (code) => void shutdown(code ?? 0));
   log(`console: http://localhost:${port}${host === "127.0.0.1" ? " (this machine only: demo accounts; LANYARD_HOST=0.0.0.0 to listen on every interface)" : ` (listening on ${host})`}`);
   if (seedDemo === "1") log(`demo sign-in: admin@example.com (also approver@, approver2@, auditor@, maya@example.com), password ${process.env.LANYARD_DEMO_PASSWORD ? "from LANYARD_DEMO_PASSWORD" : "lanyard-demo"}`);

@@ -2,13 +2,17 @@ import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { AppError, fromZod, toErrorResponse } from "@/lib/api/errors";
 import type { Operation } from "@/lib/api/operation";
-import { authenticateKey, type EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
+import { authenticateEnforcementPoint, checkBodyHeaders, parseJsonBody } from "@/lib/api/ep-request";
 import { can, type Actor } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 import { checkOrigin } from "@/lib/api/origin";
-import { enforcementPointLimiter } from "@/lib/api/rate-limit";
+import { assertCleanInput } from "@/lib/api/input-guard";
+import { bodyTimeoutMs, MAX_BODY_BYTES } from "@/lib/api/limits";
+import { clientAddress } from "@/lib/api/client-address";
+import { env } from "@/lib/env";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES };
 
 export type Caller = Actor | EnforcementPointActor;
 
@@ -33,19 +37,15 @@ export function withApi<P extends z.ZodType, Q extends z.ZodType, B extends z.Zo
     try {
       const rawBody = op.body ? await readBody(req) : undefined;
       const caller = await authenticate(op, req);
-      const params = parse(op.params, await ctx.params);
-      const query = parse(op.query, Object.fromEntries(req.nextUrl.searchParams));
-      let body: unknown;
-      if (op.body) {
-        let json: unknown;
-        try {
-          // No body at all is an empty object: the schema then says which fields are missing, if any.
-          json = rawBody!.trim() === "" ? {} : JSON.parse(rawBody!);
-        } catch {
-          throw new AppError("invalid_request", "body: not valid JSON");
-        }
-        body = parse(op.body, json);
-      }
+      // NUL, lone surrogates and runaway nesting are refused here once, for every route, before zod.
+      const rawParams = await ctx.params;
+      assertCleanInput(rawParams, "params");
+      const params = parse(op.params, rawParams);
+      const rawQuery = Object.fromEntries(req.nextUrl.searchParams);
+      assertCleanInput(rawQuery, "query");
+      const query = parse(op.query, rawQuery);
+      // The same parsing as the hot-path server's (lib/api/ep-request.ts).
+      const body = op.body ? parseJsonBody(op.body, rawBody!) : undefined;
       const result = await handler({ caller, params, query, body, req } as HandlerInput<P, Q, B>);
       if (result instanceof Response) return result;
       return NextResponse.json(result, { status: op.responseStatus ?? 200 });
@@ -63,48 +63,54 @@ function parse(schema: z.ZodType | undefined, value: unknown): unknown {
 }
 
 async function readBody(req: NextRequest): Promise<string> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) throw new AppError("unsupported_media_type", "content-type must be application/json");
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new AppError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  checkBodyHeaders(req.headers.get("content-type"), req.headers.get("content-length"));
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new AppError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  // A body trickled a byte at a time would hold a connection (and this handler) for as long as the
+  // sender likes: the whole body must arrive before one deadline.
+  const timeout = bodyTimeoutMs();
+  const deadline = performance.now() + timeout;
+  try {
+    for (;;) {
+      const { done, value } = await readBefore(reader, deadline, timeout);
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) throw new AppError("payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+async function readBefore(reader: ReadableStreamDefaultReader<Uint8Array>, deadline: number, timeout: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("request_timeout", `the body did not arrive within ${timeout} ms`)), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([reader.read(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function authenticate(op: Operation, req: NextRequest): Promise<Caller> {
   const authorization = req.headers.get("authorization");
   const wantsKey = op.auth === "enforcement-point" || (op.auth === "session-or-enforcement-point" && authorization !== null);
-  if (wantsKey) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
-    const ep = match ? await authenticateKey(match[1]!) : null;
-    if (!ep) throw new AppError("unauthenticated", "A valid enforcement-point key is required (Authorization: Bearer lyd_ep_…)");
-    if (!op.scope || !ep.scopes.includes(op.scope)) {
-      throw new AppError("forbidden", `This key lacks the ${op.scope ?? "required"} scope`);
-    }
-    const take = enforcementPointLimiter().take(ep.id);
-    if (!take.ok) throw new AppError("rate_limited", `Too many requests from this enforcement point; retry in ${take.retryAfterSeconds} s, and fail closed meanwhile`, undefined, take.retryAfterSeconds);
-    return ep;
-  }
+  // The same rules as the hot-path server's (lib/api/ep-request.ts): key, scope, per-key rate.
+  if (wantsKey) return authenticateEnforcementPoint(authorization, op.scope, () => clientAddress(req.headers, env().LANYARD_TRUST_PROXY));
   if (authorization !== null) {
     // Keys open only the enforcement-point routes; a console route never falls back to a cookie here.
     throw new AppError("unauthenticated", "This route takes a console session, not an Authorization header");
   }
   const actor = await currentActor();
   if (!actor) throw new AppError("unauthenticated", "Sign in first");
-  if (req.method !== "GET" && req.method !== "HEAD") checkOrigin(req);
+  if (req.method !== "GET" && req.method !== "HEAD") checkOrigin(req, env().LANYARD_TRUST_PROXY);
   if (!op.permission || !can(actor, op.permission)) {
     throw new AppError("forbidden", `Your role (${actor.role}) does not allow ${op.permission ?? "this"}`);
   }

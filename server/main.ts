@@ -1,0 +1,30 @@
+// The production server (spawned by scripts/start.ts): Next's request handler behind Lanyard's own HTTP
+// server, which answers the enforcement-point hot path itself. One process, one port.
+// Next's own server entry sets up its Node environment (AsyncLocalStorage on globalThis) before anything
+// of Next is loaded; a custom server must too, before lib/ (which imports next/server) is evaluated.
+import "next/dist/server/node-environment";
+import path from "node:path";
+import next from "next";
+import { createLanyardServer } from "@/server/index";
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOSTNAME ?? "0.0.0.0";
+const dir = path.resolve(import.meta.dirname, "..");
+
+const app = next({ dev: false, dir, hostname: host, port });
+await app.prepare();
+const handle = app.getRequestHandler();
+const server = createLanyardServer({ fallback: (req, res) => handle(req, res) });
+server.listen(port, host, () => process.stdout.write(`[lanyard] listening on ${host}:${port}\n`));
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  // Finish the requests in flight, then close the pools; never wait longer than the caller does.
+  setTimeout(() => process.exit(0), 8_000).unref();
+  server.close(() => void server.pool.end().finally(() => process.exit(0)));
+  server.closeIdleConnections();
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
