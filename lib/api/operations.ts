@@ -19,6 +19,7 @@ import { WebhookCreate, WebhookParams, WebhookView } from "@/lib/webhooks/schema
 import { AuditEventView, AuditExportQuery, AuditPageQuery, AuditVerifyQuery } from "@/lib/audit/schemas";
 import { PersonCreate, PersonParams, PersonPatch, PersonView } from "@/lib/people/schemas";
 import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
+import { IntrospectRequest, IntrospectResponse } from "@/lib/leases/introspect";
 import { ConnectionCreate, ConnectionParams, ConnectionPatch, ConnectionView } from "@/lib/connections/schemas";
 
 const LeaseOne = z.object({ lease: LeaseView });
@@ -36,6 +37,7 @@ export const operations = {
   getReceipt: defineOperation({ method: "GET", path: "/api/v1/leases/{id}/receipt", tag: "leases", summary: "The receipt of an ended lease (?format=jws for the signed form); a key reads only leases it requested, decided for, delegated or completed (others: 404)", auth: "session-or-enforcement-point", permission: "leases.read", scope: "leases:complete", params: LeaseParams, query: z.object({ format: z.enum(["json", "jws"]).default("json") }), errors: [403, 404, 409] }),
   decideLeaseRequest: defineOperation({ method: "POST", path: "/api/v1/leases/{id}/decision", tag: "leases", summary: "Approve or deny a lease waiting in pending_approval (a vote on its lease_request escalation)", auth: "session", permission: "approvals.decide", params: LeaseParams, body: ApproveLeaseRequest, response: LeaseOne.extend({ escalation: EscalationView }), errors: [400, 403, 404, 409] }),
 
+  introspectLease: defineOperation({ method: "POST", path: "/api/v1/leases/introspect", tag: "leases", summary: "What a lease token can use now (for an MCP gateway's tools/list): whether it is active, and each granted, not denied tool with its resource scope, step-up, risk and read-only flag. Takes no budget, writes nothing; the decision at call time still rules", auth: "enforcement-point", scope: "decisions:write", body: IntrospectRequest, response: IntrospectResponse, errors: [400, 401, 403, 413] }),
 
   listAgents: defineOperation({ method: "GET", path: "/api/v1/agents", tag: "agents", summary: "The agent inventory", auth: "session", permission: "agents.read", query: AgentListQuery, response: z.object({ agents: z.array(AgentView) }) }),
   createAgent: defineOperation({ method: "POST", path: "/api/v1/agents", tag: "agents", summary: "Register an agent", auth: "session", permission: "agents.manage", body: AgentCreate, response: z.object({ agent: AgentView }), responseStatus: 201, errors: [400, 403, 409, 422] }),
