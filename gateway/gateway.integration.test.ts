@@ -1,0 +1,203 @@
+// End to end with real parts: the SDK's MCP client → the gateway (Streamable HTTP) → the npm filesystem
+// MCP server over stdio on a temporary folder, the gateway asking a real Lanyard (its HTTP server and
+// route handlers, the test database) through a TCP pass-through the last test cuts.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConnection } from "@/lib/connections/connections";
+import { ConnectionCreate } from "@/lib/connections/schemas";
+import { db } from "@/lib/db";
+import { castVote } from "@/lib/escalations/vote";
+import { revokeLease } from "@/lib/leases/lifecycle";
+import { seedCatalog } from "@/prisma/seed";
+import { seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { startLanyardApi } from "@/test/lanyard-api-server";
+import { startTcpProxy } from "@/test/tcp-proxy";
+import { Gateway } from "./gateway";
+import { createGatewayHttpServer } from "./http";
+import { createLanyardClient } from "./sdk";
+
+const FS_SERVER = path.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+
+let dir: string;
+let lanyard: Awaited<ReturnType<typeof startLanyardApi>>;
+let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+let gateway: Gateway;
+let http: ReturnType<typeof createGatewayHttpServer>;
+let mcpUrl: URL;
+const clients: Client[] = [];
+
+async function connect(token?: string): Promise<Client> {
+  const client = new Client({ name: "test-agent", version: "1.0.0" });
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { requestInit: { headers } }));
+  clients.push(client);
+  return client;
+}
+const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+
+/** A lease over the temporary folder: read under public/, write under public/out/, deploys step up. */
+function leaseFor(extra: { grants?: { tool: string; resource?: { type: string; ids: string[] } }[]; requireApproval?: string[] } = {}) {
+  return seedLease(db(), {
+    grants: extra.grants ?? [
+      { tool: "repo.read", resource: { type: "path", ids: [`${dir}/public/*`] } },
+      { tool: "repo.commit", resource: { type: "path", ids: [`${dir}/public/out/*`] } },
+    ],
+    requireApproval: extra.requireApproval ?? [],
+  });
+}
+
+beforeAll(async () => {
+  await seedCatalog(db());
+  dir = mkdtempSync(path.join(os.tmpdir(), "lanyard-gw-"));
+  mkdirSync(`${dir}/public/out`, { recursive: true });
+  writeFileSync(`${dir}/public/hello.txt`, "hello from the granted folder");
+  writeFileSync(`${dir}/secret.txt`, "the secret outside the grant");
+
+  const admin = await seedPerson(db(), { role: "admin" });
+  const ep = await seedEnforcementPoint(db(), ["decisions:write", "escalations:write", "connections:read"]);
+  await createConnection(
+    db(),
+    admin,
+    ConnectionCreate.parse({
+      name: `fs-${Math.random().toString(36).slice(2, 8)}`,
+      transport: { type: "stdio", command: process.execPath, args: [FS_SERVER, dir] },
+      tools: [
+        { upstream: "read_text_file", tool: "repo.read", resource: { type: "path", argument: "path" } },
+        { upstream: "list_directory", tool: "repo.read", resource: { type: "path", argument: "path" } },
+        { upstream: "write_file", tool: "repo.commit", resource: { type: "path", argument: "path" } },
+        // Mapped to a tool no test lease grants: never listed.
+        { upstream: "move_file", tool: "production.deploy" },
+        // get_file_info, directory_tree, …: not mapped, so invisible and uncallable.
+      ],
+      enforcementPointIds: [ep.actor.id],
+    }),
+  );
+
+  lanyard = await startLanyardApi();
+  proxy = await startTcpProxy({ host: "127.0.0.1", port: lanyard.port });
+  gateway = new Gateway({ lanyard: createLanyardClient({ url: `http://127.0.0.1:${proxy.port}`, key: ep.key, timeoutMs: 10_000 }), escalationPollSeconds: 1, leaseRefreshMs: 60_000, log: () => {} });
+  await gateway.start();
+  http = createGatewayHttpServer(gateway);
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  mcpUrl = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  http?.closeAllConnections();
+  await new Promise<void>((r) => (http ? http.close(() => r()) : r()));
+  await gateway?.close();
+  await proxy?.cut().catch(() => {});
+  await lanyard?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the MCP gateway", () => {
+  it("refuses a session without a lease token, with a bad one, or with a dead one", async () => {
+    await expect(connect()).rejects.toThrow(/lease token is required/);
+    await expect(connect("not-a-token")).rejects.toThrow(/token_invalid/);
+    const { lease, leaseToken, admin } = await leaseFor();
+    await revokeLease(db(), admin, lease.id, "test");
+    await expect(connect(leaseToken)).rejects.toThrow(/lease_revoked/);
+  });
+
+  it("lists only mapped tools the lease can use, with the catalog's read-only flag", async () => {
+    const readOnly = await connect((await leaseFor({ grants: [{ tool: "repo.read", resource: { type: "path", ids: [`${dir}/public/*`] } }] })).leaseToken);
+    expect((await readOnly.listTools()).tools.map((t) => t.name).sort()).toEqual(["list_directory", "read_text_file"]);
+    const both = await connect((await leaseFor()).leaseToken);
+    const tools = (await both.listTools()).tools;
+    expect(tools.map((t) => t.name).sort()).toEqual(["list_directory", "read_text_file", "write_file"]);
+    expect(tools.find((t) => t.name === "read_text_file")?.annotations?.readOnlyHint).toBe(true);
+    expect(tools.find((t) => t.name === "write_file")?.annotations?.readOnlyHint).toBe(false);
+    // Unmapped and ungranted tools cannot be called either: a protocol error, nothing forwarded.
+    await expect(both.callTool({ name: "get_file_info", arguments: { path: `${dir}/secret.txt` } })).rejects.toThrow(/Unknown tool/);
+  });
+
+  it("forwards an allowed read and returns the upstream's result unchanged; each call is a decision", async () => {
+    const { lease, leaseToken } = await leaseFor();
+    const client = await connect(leaseToken);
+    const r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
+    expect(r.isError).toBeFalsy();
+    expect(textOf(r)).toBe("hello from the granted folder");
+    const decisions = await db().decision.findMany({ where: { leaseId: lease.id } });
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ tool: "repo.read", outcome: "allow" });
+  });
+
+  it("denies a write outside the granted path: an error result naming the rule, the file untouched", async () => {
+    const client = await connect((await leaseFor()).leaseToken);
+    const r = (await client.callTool({ name: "write_file", arguments: { path: `${dir}/secret.txt`, content: "overwritten" } })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/resource_out_of_scope/);
+    expect(readFileSync(`${dir}/secret.txt`, "utf8")).toBe("the secret outside the grant");
+  });
+
+  it("decides a path after normalizing it: ../ out of the granted folder is denied, nothing read", async () => {
+    const client = await connect((await leaseFor()).leaseToken);
+    const r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/../secret.txt` } })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/resource_out_of_scope/);
+    expect(textOf(r)).not.toContain("the secret");
+    const relative = (await client.callTool({ name: "read_text_file", arguments: { path: "secret.txt" } })) as CallToolResult;
+    expect(relative.isError).toBe(true);
+    expect(textOf(relative)).toMatch(/absolute path/);
+  });
+
+  it("holds a step-up call, sends progress while people decide, and completes it once approved", async () => {
+    const { lease, leaseToken } = await leaseFor({ requireApproval: ["repo.commit"] });
+    const client = await connect(leaseToken);
+    const progress: string[] = [];
+    const call = client.callTool({ name: "write_file", arguments: { path: `${dir}/public/out/approved.txt`, content: "approved" } }, undefined, {
+      onprogress: (p) => void progress.push(p.message ?? ""),
+      timeout: 60_000,
+    }) as Promise<CallToolResult>;
+    let esc: { id: string } | null = null;
+    for (let i = 0; i < 300 && !esc; i++) {
+      esc = await db().escalation.findFirst({ where: { leaseId: lease.id, status: "pending" } });
+      if (!esc) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(esc).not.toBeNull();
+    expect(existsSync(`${dir}/public/out/approved.txt`)).toBe(false);
+    const approver = await seedPerson(db(), { role: "approver" });
+    await castVote(db(), approver, esc!.id, "approve", "looks right");
+    const r = await call;
+    expect(textOf(r)).not.toMatch(/Denied|Refused/);
+    expect(readFileSync(`${dir}/public/out/approved.txt`, "utf8")).toBe("approved");
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toMatch(/waiting for a person/);
+  });
+
+  it("answers malformed JSON-RPC and unknown methods with protocol errors, and keeps serving", async () => {
+    const { leaseToken } = await leaseFor();
+    const client = await connect(leaseToken);
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    const headers = { authorization: `Bearer ${leaseToken}`, "mcp-session-id": sessionId, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
+    const bad = await fetch(mcpUrl, { method: "POST", headers, body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.code).toBe(-32700);
+    const unknown = await fetch(mcpUrl, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "no/such_method", params: {} }) });
+    const body = await unknown.text();
+    expect(body).toMatch(/-32601/);
+    // Another token cannot ride this session.
+    const other = await fetch(mcpUrl, { method: "POST", headers: { ...headers, authorization: `Bearer ${(await leaseFor()).leaseToken}` }, body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" }) });
+    expect(other.status).toBe(403);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it("fails closed when Lanyard is unreachable: the call is refused and nothing reaches the upstream", async () => {
+    const client = await connect((await leaseFor()).leaseToken);
+    await proxy.cut();
+    const r = (await client.callTool({ name: "write_file", arguments: { path: `${dir}/public/out/unreachable.txt`, content: "x" } })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/unreachable|did not answer/);
+    expect(textOf(r)).toMatch(/fail closed/);
+    expect(existsSync(`${dir}/public/out/unreachable.txt`)).toBe(false);
+    await expect(connect((await leaseFor()).leaseToken)).rejects.toThrow(/fail closed/);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * A small typed client of Lanyard's public v1 API for enforcement points that are not MCP (and for the
+ * MCP gateway itself): decide, escalateAndWait, guard. It imports nothing from Lanyard's code: it is
+ * what a third party would write against API.md. Every failure to get an answer (unreachable, slow past
+ * the bound, 5xx, 429) is a LanyardUnavailable, and callers fail closed on it.
+ */
+import { createHash } from "node:crypto";
+
+export type Reason = { code: string; message: string };
+export type ResourceRef = { type: string; id: string; attributes?: Record<string, string | number | boolean> };
+export type DecisionRequest = {
+  leaseToken: string;
+  tool: string;
+  resource?: ResourceRef;
+  context?: { environment?: string } & Record<string, unknown>;
+  approvalId?: string;
+};
+export type Decision = {
+  decision: "allow" | "deny" | "escalate";
+  decisionId: string;
+  reasons: Reason[];
+  escalationId: string | null;
+  lease: { id: string; status: string; remainingToolCalls: number; expiresAt: string } | null;
+};
+export type Escalation = {
+  id: string;
+  status: "pending" | "approved" | "denied" | "expired" | "consumed" | "cancelled";
+  approvalId: string | null;
+  approvals: { by: string; verdict: string; reason: string; at: string }[];
+  expiresAt: string;
+};
+export type Introspection = {
+  active: boolean;
+  reasons: Reason[];
+  lease: { id: string; runId: string; agentId: string; status: string; environment: string; expiresAt: string; remainingToolCalls: number } | null;
+  tools: { tool: string; resource: { type: string; ids: string[] } | null; stepUp: boolean; risk: string; readOnly: boolean }[];
+};
+export type Connection = {
+  id: string;
+  name: string;
+  transport: { type: "stdio"; command: string; args: string[]; envNames: string[] } | { type: "http"; url: string; headerNames: string[] };
+  tools: { upstream: string; tool: string; resource?: { type: string; argument: string } }[];
+  resources: { tool: string } | null;
+  prompts: { tool: string } | null;
+  version: number;
+};
+
+/** No answer from Lanyard: unreachable, too slow, 5xx or rate-limited. Fail closed. */
+export class LanyardUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LanyardUnavailable";
+  }
+}
+/** Lanyard answered, but refused the request itself (4xx other than 429): a bug or a bad key. */
+export class LanyardRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LanyardRefused";
+  }
+}
+/** A guarded call that policy or people refused; `reasons` says which rule. */
+export class CallDenied extends Error {
+  constructor(
+    readonly reasons: Reason[],
+    readonly decisionId: string | null,
+  ) {
+    super(reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || "denied");
+    this.name = "CallDenied";
+  }
+}
+
+export type LanyardClientOptions = {
+  url: string;
+  key: string;
+  /** bound on each request except long-polls (which get their wait plus this); default 5000 ms */
+  timeoutMs?: number;
+};
+
+export type WaitOptions = {
+  /** called before each long-poll round, with the seconds waited so far: send progress from here */
+  onWait?: (waitedSeconds: number) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** seconds per long-poll round (Lanyard caps it); default 20 */
+  pollSeconds?: number;
+};
+
+/** Hex sha-256 of the canonical JSON (sorted keys, no spaces: RFC 8785 for the JSON MCP arguments carry). */
+export function argumentsDigest(args: unknown): string {
+  return createHash("sha256").update(canonicalJson(args)).digest("hex");
+}
+
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(v as object).sort();
+  return `{${keys.filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+}
+
+export function createLanyardClient(opts: LanyardClientOptions) {
+  const base = opts.url.replace(/\/+$/, "");
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+
+  async function request<T>(method: string, path: string, body?: unknown, extra: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const bound = AbortSignal.timeout(extra.timeoutMs ?? timeoutMs);
+    const signal = extra.signal ? AbortSignal.any([bound, extra.signal]) : bound;
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${opts.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if (extra.signal?.aborted) throw err;
+      throw new LanyardUnavailable(bound.aborted ? `Lanyard did not answer within ${extra.timeoutMs ?? timeoutMs} ms` : `Lanyard is unreachable (${(err as Error).message})`);
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new LanyardUnavailable(`Lanyard answered ${res.status} without a JSON body`);
+    }
+    if (res.status >= 500 || res.status === 429) throw new LanyardUnavailable(`Lanyard answered ${res.status} (${(json as { error?: { code?: string } }).error?.code ?? "error"})`);
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } }).error;
+      throw new LanyardRefused(res.status, e?.code ?? "error", e?.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  const client = {
+    decide: (req: DecisionRequest) => request<Decision>("POST", "/api/v1/decisions", req),
+    introspect: (leaseToken: string) => request<Introspection>("POST", "/api/v1/leases/introspect", { leaseToken }),
+    connections: async () => (await request<{ connections: Connection[] }>("GET", "/api/v1/connections")).connections,
+    escalation: async (id: string, waitSeconds = 0, signal?: AbortSignal) =>
+      (await request<{ escalation: Escalation }>("GET", `/api/v1/escalations/${encodeURIComponent(id)}${waitSeconds ? `?waitSeconds=${waitSeconds}` : ""}`, undefined, { timeoutMs: timeoutMs + waitSeconds * 1000, signal })).escalation,
+
+    /** Long-polls an escalation until people decide it (or it expires); returns its final state. */
+    async escalateAndWait(escalationId: string, w: WaitOptions = {}): Promise<Escalation> {
+      const started = Date.now();
+      for (;;) {
+        w.signal?.throwIfAborted();
+        await w.onWait?.(Math.round((Date.now() - started) / 1000));
+        const e = await client.escalation(escalationId, w.pollSeconds ?? 20, w.signal);
+        if (e.status !== "pending") return e;
+      }
+    },
+
+    /**
+     * Asks before running `fn`: allow runs it; escalate holds for people and, once approved, asks again
+     * with the approval and runs it; anything else throws CallDenied. The decision is passed to `fn`.
+     */
+    async guard<T>(req: DecisionRequest, fn: (d: Decision) => Promise<T>, w: WaitOptions = {}): Promise<T> {
+      let d = await client.decide(req);
+      if (d.decision === "escalate" && d.escalationId) {
+        const e = await client.escalateAndWait(d.escalationId, w);
+        if (e.status !== "approved" || !e.approvalId) {
+          const why = e.approvals.filter((a) => a.verdict === "deny").map((a) => `${a.by}: ${a.reason}`).join("; ");
+          throw new CallDenied([{ code: `escalation_${e.status}`, message: `the step-up request was ${e.status}${why ? ` (${why})` : ""}` }], d.decisionId);
+        }
+        d = await client.decide({ ...req, approvalId: e.approvalId });
+      }
+      if (d.decision !== "allow") throw new CallDenied(d.reasons, d.decisionId);
+      return fn(d);
+    },
+  };
+  return client;
+}
+export type LanyardClient = ReturnType<typeof createLanyardClient>;

@@ -1,0 +1,144 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
+import type { UpstreamTool } from "./mapping";
+import type { Connection } from "./sdk";
+
+export type Log = (msg: string) => void;
+
+type Upstream = {
+  connection: Connection;
+  client: Client | null;
+  tools: UpstreamTool[];
+  connecting: Promise<void> | null;
+  restarts: number;
+  closed: boolean;
+};
+
+/**
+ * The upstream MCP servers of the connections assigned to this gateway's key, one client each. A stdio
+ * server that exits is started again (with a growing pause); an HTTP one is reconnected on next use.
+ * A failing upstream only fails its own calls: nothing here throws out of an event handler.
+ */
+export class UpstreamPool {
+  private upstreams = new Map<string, Upstream>();
+  /** called when the set of upstream tools may have changed (a start, a restart, a reload) */
+  onToolsChanged: () => void = () => {};
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Log,
+  ) {}
+
+  /** Starts, keeps or replaces upstreams so that they match `connections` (by id and version). */
+  async sync(connections: Connection[]): Promise<void> {
+    const wanted = new Map(connections.map((c) => [c.id, c]));
+    for (const [id, u] of this.upstreams) {
+      const next = wanted.get(id);
+      if (!next || next.version !== u.connection.version) await this.stop(id);
+    }
+    const starting: Promise<void>[] = [];
+    for (const c of connections) {
+      if (this.upstreams.has(c.id)) continue;
+      const u: Upstream = { connection: c, client: null, tools: [], connecting: null, restarts: 0, closed: false };
+      this.upstreams.set(c.id, u);
+      starting.push(this.connect(u));
+    }
+    await Promise.all(starting);
+    this.onToolsChanged();
+  }
+
+  list(): { connection: Connection; tools: UpstreamTool[] }[] {
+    return [...this.upstreams.values()].map((u) => ({ connection: u.connection, tools: u.tools }));
+  }
+
+  async callTool(connectionId: string, name: string, args: Record<string, unknown>, o: { signal?: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult> {
+    const u = this.upstreams.get(connectionId);
+    if (!u) throw new Error("the upstream of this tool is no longer configured");
+    if (!u.client) {
+      await (u.connecting ?? this.connect(u));
+      if (!u.client) throw new Error(`upstream ${u.connection.name} is not available`);
+    }
+    return (await u.client.callTool({ name, arguments: args }, undefined, { signal: o.signal, onprogress: o.onprogress, resetTimeoutOnProgress: !!o.onprogress })) as CallToolResult;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.upstreams.keys()].map((id) => this.stop(id)));
+  }
+
+  private async stop(id: string): Promise<void> {
+    const u = this.upstreams.get(id);
+    this.upstreams.delete(id);
+    if (!u) return;
+    u.closed = true;
+    await u.client?.close().catch(() => {});
+  }
+
+  private transportFor(c: Connection): Transport {
+    if (c.transport.type === "stdio") {
+      // Values are never sent to gateways (write-only until the vault releases credentials per call):
+      // each named variable is taken from the gateway's own environment when it has one.
+      const env: Record<string, string> = { ...getDefaultEnvironment() };
+      for (const n of c.transport.envNames) if (this.env[n] !== undefined) env[n] = this.env[n]!;
+      return new StdioClientTransport({ command: c.transport.command, args: c.transport.args, env, stderr: this.env.LANYARD_GATEWAY_DEBUG ? "inherit" : "ignore" });
+    }
+    const headers: Record<string, string> = {};
+    for (const n of c.transport.headerNames) {
+      const v = this.env[`LANYARD_HEADER_${n.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
+      if (v !== undefined) headers[n] = v;
+    }
+    return new StreamableHTTPClientTransport(new URL(c.transport.url), { requestInit: { headers } });
+  }
+
+  private connect(u: Upstream): Promise<void> {
+    u.connecting ??= (async () => {
+      const client = new Client({ name: "lanyard-gateway", version: "0.1.0" });
+      try {
+        await client.connect(this.transportFor(u.connection));
+        const tools: UpstreamTool[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor ? { cursor } : undefined);
+          tools.push(...(page.tools as UpstreamTool[]));
+          cursor = page.nextCursor;
+        } while (cursor);
+        if (u.closed) {
+          await client.close().catch(() => {});
+          return;
+        }
+        u.client = client;
+        u.tools = tools;
+        u.restarts = 0;
+        client.onclose = () => this.lost(u, client);
+        client.onerror = (err) => this.log(`upstream ${u.connection.name}: ${err.message}`);
+      } catch (err) {
+        this.log(`upstream ${u.connection.name} did not start: ${(err as Error).message}`);
+        await client.close().catch(() => {});
+        this.scheduleRestart(u);
+      } finally {
+        u.connecting = null;
+      }
+    })();
+    return u.connecting;
+  }
+
+  private lost(u: Upstream, client: Client) {
+    if (u.client !== client || u.closed) return;
+    this.log(`upstream ${u.connection.name} went away; starting it again`);
+    u.client = null;
+    u.tools = [];
+    this.onToolsChanged();
+    this.scheduleRestart(u);
+  }
+
+  private scheduleRestart(u: Upstream) {
+    if (u.closed) return;
+    const pause = Math.min(30_000, 250 * 2 ** u.restarts++);
+    setTimeout(() => {
+      if (u.closed || u.client || u.connecting) return;
+      void this.connect(u).then(() => u.client && this.onToolsChanged());
+    }, pause).unref();
+  }
+}
