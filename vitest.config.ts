@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      { resolve: { alias }, test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "node_modules/**"], environment: "node", sequence: { groupOrder: 0 } } },
+      { resolve: { alias }, test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts", "gateway/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "node_modules/**"], environment: "node", sequence: { groupOrder: 0 } } },
       {
         resolve: { alias },
         test: {

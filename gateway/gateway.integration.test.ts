@@ -190,6 +190,22 @@ describe("the MCP gateway", () => {
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
   });
 
+  it("survives an upstream that dies: the call fails as an error result, the server is started again", async () => {
+    const client = await connect((await leaseFor()).leaseToken);
+    const [pid] = Object.values(gateway.pool.processIds());
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, "SIGKILL");
+    let r: CallToolResult | undefined;
+    for (let i = 0; i < 200; i++) {
+      r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
+      if (!r.isError) break;
+      expect(textOf(r)).toMatch(/upstream/i);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(textOf(r!)).toBe("hello from the granted folder");
+    expect(Object.values(gateway.pool.processIds())[0]).not.toBe(pid);
+  });
+
   it("fails closed when Lanyard is unreachable: the call is refused and nothing reaches the upstream", async () => {
     const client = await connect((await leaseFor()).leaseToken);
     await proxy.cut();

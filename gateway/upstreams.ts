@@ -64,6 +64,16 @@ export class UpstreamPool {
     return (await u.client.callTool({ name, arguments: args }, undefined, { signal: o.signal, onprogress: o.onprogress, resetTimeoutOnProgress: !!o.onprogress })) as CallToolResult;
   }
 
+  /** The process ids of running stdio upstreams, by connection name (for status and tests). */
+  processIds(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const u of this.upstreams.values()) {
+      const pid = (u.client?.transport as StdioClientTransport | undefined)?.pid;
+      if (typeof pid === "number") out[u.connection.name] = pid;
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.upstreams.keys()].map((id) => this.stop(id)));
   }
@@ -108,9 +118,11 @@ export class UpstreamPool {
           await client.close().catch(() => {});
           return;
         }
+        const changed = JSON.stringify(tools) !== JSON.stringify(u.tools);
         u.client = client;
         u.tools = tools;
         u.restarts = 0;
+        if (changed) this.onToolsChanged();
         client.onclose = () => this.lost(u, client);
         client.onerror = (err) => this.log(`upstream ${u.connection.name}: ${err.message}`);
       } catch (err) {
@@ -127,9 +139,8 @@ export class UpstreamPool {
   private lost(u: Upstream, client: Client) {
     if (u.client !== client || u.closed) return;
     this.log(`upstream ${u.connection.name} went away; starting it again`);
+    // Its tools stay listed while it restarts: calls meanwhile get an error result, not "unknown tool".
     u.client = null;
-    u.tools = [];
-    this.onToolsChanged();
     this.scheduleRestart(u);
   }
 
@@ -138,7 +149,7 @@ export class UpstreamPool {
     const pause = Math.min(30_000, 250 * 2 ** u.restarts++);
     setTimeout(() => {
       if (u.closed || u.client || u.connecting) return;
-      void this.connect(u).then(() => u.client && this.onToolsChanged());
+      void this.connect(u);
     }, pause).unref();
   }
 }
