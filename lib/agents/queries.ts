@@ -2,6 +2,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AgentListQuery } from "@/lib/agents/schemas";
 import { agentInclude, DORMANT_AFTER_MS, toAgentView } from "@/lib/agents/view";
 import { notFound } from "@/lib/api/errors";
+import { badString } from "@/lib/api/text";
 import type { Db } from "@/lib/db";
 import { now } from "@/lib/clock";
 
@@ -23,6 +24,7 @@ export async function listAgents(db: Db, q: AgentListQuery) {
 }
 
 export async function getAgent(db: Db, id: string) {
+  if (badString(id)) throw notFound("agent"); // from a page's address: PostgreSQL would fail on it (a 500)
   const a = await db.agent.findUnique({ where: { id }, include: agentInclude });
   if (!a) throw notFound(`agent ${id}`);
   return toAgentView(a);

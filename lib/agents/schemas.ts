@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Environment, IdOf, ToolName } from "@/lib/api/common";
+import { Environment, IdOf, Text, ToolName } from "@/lib/api/common";
 
 export const AgentStatus = z.enum(["active", "suspended", "retired"]);
 
@@ -32,7 +32,7 @@ export const AgentPatch = z
 export type AgentPatch = z.infer<typeof AgentPatch>;
 
 export const AgentListQuery = z.object({
-  q: z.string().max(100).optional(),
+  q: Text(100).optional(),
   status: AgentStatus.optional(),
   environment: Environment.optional(),
   flag: z.enum(["dormant", "orphaned"]).optional(),

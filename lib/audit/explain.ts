@@ -1,4 +1,5 @@
 import { notFound } from "@/lib/api/errors";
+import { badString } from "@/lib/api/text";
 import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 
@@ -9,6 +10,7 @@ import type { Grant } from "@/lib/leases/schemas";
  * stood at the version in force (issued grants plus grants added up to that version), and the token's jti.
  */
 export async function explainDecision(db: Db, decisionId: string) {
+  if (badString(decisionId)) throw notFound("decision"); // from a page's address: PostgreSQL would fail on it (a 500)
   const d = await db.decision.findUnique({ where: { id: decisionId }, include: { enforcementPoint: { select: { id: true, name: true } } } });
   if (!d) throw notFound(`decision ${decisionId}`);
   const lease = d.leaseId

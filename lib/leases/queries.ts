@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { notFound } from "@/lib/api/errors";
+import { badString } from "@/lib/api/text";
 import type { Db } from "@/lib/db";
 import type { LeaseListQuery } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
@@ -23,6 +24,7 @@ export async function getLease(db: Db, id: string) {
 
 /** Everything the lease page shows: the lease, its agent and people, its delegation tree and its latest decisions. */
 export async function getLeaseDetail(db: Db, id: string) {
+  if (badString(id)) throw notFound("lease"); // from a page's address: PostgreSQL would fail on it (a 500)
   const l = await db.lease.findUnique({
     where: { id },
     include: {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { CompactSign } from "jose";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { conflict, notFound } from "@/lib/api/errors";
+import { badString } from "@/lib/api/text";
 import { canonicalJson } from "@/lib/audit/canonical";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";
@@ -91,6 +92,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
  * anyone holding the JWKS can check it offline.
  */
 export async function ensureReceipt(db: Db, leaseId: string): Promise<{ receipt: Receipt; jws: string }> {
+  if (badString(leaseId)) throw notFound("lease"); // from a page's address: PostgreSQL would fail on it (a 500)
   const existing = await db.receipt.findUnique({ where: { leaseId } });
   if (existing) return { receipt: { ...(existing.body as ReceiptBody), digest: existing.digest }, jws: existing.jws };
   const body = await build(db, leaseId);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { IdOf } from "@/lib/api/common";
 import { notFound } from "@/lib/api/errors";
+import { badString } from "@/lib/api/text";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { LIVE_STATUSES } from "@/lib/leases/schemas";
@@ -78,6 +79,7 @@ export async function listDelegators(db: Db) {
  * and its leases (the latest one is the run's current lease: its budget, expiry and receipt).
  */
 export async function getRunDetail(db: Db, runId: string) {
+  if (badString(runId)) throw notFound("run"); // from a page's address: PostgreSQL would fail on it (a 500)
   const r = await db.run.findUnique({
     where: { id: runId },
     include: {
