@@ -20,6 +20,8 @@ describe("webhook URLs at creation", () => {
     "http://[::ffff:a9fe:a9fe]/hook",
     "http://[64:ff9b::a9fe:a9fe]/hook",
     "http://[2002:7f00:1::]/hook",
+    "http://[::ffff:0:7f00:1]/hook",
+    "http://[::ffff:0:a9fe:a9fe]/hook",
     "http://169.254.169.254/latest/meta-data/",
     "http://[fd00:ec2::254]/",
     "http://[fe80::1]/",

@@ -36,12 +36,14 @@ for (const [net, prefix] of [
   ["ff00::", 8], // multicast
 ] as const) internal.addSubnet(net, prefix, "ipv6");
 
-/** The IPv4 address an IPv6 one carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
+/** The IPv4 address an IPv6 one carries (mapped ::ffff:a.b.c.d, translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
 function embeddedIpv4(ip6: string): string | null {
   const words = expand(ip6);
   if (!words) return null;
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return v4(words[6]!, words[7]!);
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 6145): a translator on the path delivers it to a.b.c.d.
+  if (words.slice(0, 4).every((w) => w === 0) && words[4] === 0xffff && words[5] === 0) return v4(words[6]!, words[7]!);
   if (words[0] === 0x64 && words[1] === 0xff9b && words.slice(2, 6).every((w) => w === 0)) return v4(words[6]!, words[7]!);
   if (words[0] === 0x2002) return v4(words[1]!, words[2]!);
   return null;
