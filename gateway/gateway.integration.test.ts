@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +31,7 @@ let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
 let gateway: Gateway;
 let http: ReturnType<typeof createGatewayHttpServer>;
 let mcpUrl: URL;
+let gatewayKey: string;
 const clients: Client[] = [];
 
 async function connect(token?: string): Promise<Client> {
@@ -61,6 +63,7 @@ beforeAll(async () => {
 
   const admin = await seedPerson(db(), { role: "admin" });
   const ep = await seedEnforcementPoint(db(), ["decisions:write", "escalations:write", "connections:read"]);
+  gatewayKey = ep.key;
   await createConnection(
     db(),
     admin,
@@ -205,6 +208,29 @@ describe("the MCP gateway", () => {
     expect(textOf(r!)).toBe("hello from the granted folder");
     expect(Object.values(gateway.pool.processIds())[0]).not.toBe(pid);
   });
+
+  it("serves a desktop client over stdio (npm run gateway -- --stdio) with the token from the environment", async () => {
+    const launch = (token: string) =>
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("gateway/main.ts"), "--stdio"],
+        env: { ...getDefaultEnvironment(), LANYARD_URL: lanyard.url, LANYARD_GATEWAY_KEY: gatewayKey, LANYARD_LEASE_TOKEN: token },
+        stderr: "pipe",
+      });
+    const client = new Client({ name: "desktop", version: "1.0.0" });
+    await client.connect(launch((await leaseFor()).leaseToken));
+    clients.push(client);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["list_directory", "read_text_file", "write_file"]);
+    const r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
+    expect(textOf(r)).toBe("hello from the granted folder");
+    // A dead token: the gateway says why on stderr and exits before serving anything.
+    const dead = launch("not-a-token");
+    let stderr = "";
+    dead.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
+    await expect(new Client({ name: "desktop", version: "1.0.0" }).connect(dead)).rejects.toThrow();
+    for (let i = 0; i < 100 && !stderr.includes("token_invalid"); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(stderr).toMatch(/token_invalid/);
+  }, 120_000);
 
   it("fails closed when Lanyard is unreachable: the call is refused and nothing reaches the upstream", async () => {
     const client = await connect((await leaseFor()).leaseToken);
