@@ -67,8 +67,13 @@ describe("clientAddress", () => {
     expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1", "x-lanyard-client-address": "203.0.113.7" }), false)).toBe("203.0.113.7");
     expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1" }), false)).toBe("unknown");
   });
-  it("takes X-Forwarded-For's first hop behind a trusted proxy", () => {
-    expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1, 10.0.0.2", "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("198.51.100.1");
+  it("takes X-Forwarded-For's last hop (the one the trusted proxy appended) behind a trusted proxy", () => {
+    expect(clientAddress(h({ "x-forwarded-for": "198.51.100.1", "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("198.51.100.1");
+    // The client sent X-Forwarded-For itself; the proxy appended the address it really came from.
+    // Believing the client's hop would give it a fresh rate-limit bucket per request.
+    for (const forged of ["1.1.1.1", "2.2.2.2, 3.3.3.3", "unknown"]) {
+      expect(clientAddress(h({ "x-forwarded-for": `${forged}, 198.51.100.1`, "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("198.51.100.1");
+    }
     expect(clientAddress(h({ "x-lanyard-client-address": "10.0.0.2" }), true)).toBe("10.0.0.2");
   });
   it("puts requests with no address in one shared bucket", () => {
