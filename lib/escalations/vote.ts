@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import { AppError, conflict, notFound } from "@/lib/api/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
-import type { Actor } from "@/lib/auth/permissions";
+import { can, type Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
 import { hasPgCode } from "@/lib/db-errors";
@@ -33,8 +33,10 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
     result = await db.$transaction(async (tx) => {
       const at = now();
       // The voter's row first (FOR SHARE): a disable that committed since refuses the vote; a later one
-      // waits for it and withdraws it if the question is still open.
-      if ((await lockPerson(tx, actor.id, "share"))?.status !== "active") throw new AppError("forbidden", "Your account is not active");
+      // waits for it and withdraws it if the question is still open. The role is the row's, not the
+      // session's: a vote let in just before its voter lost the approver role must not count.
+      const voter = await lockPerson(tx, actor.id, "share");
+      if (voter?.status !== "active") throw new AppError("forbidden", "Your account is not active");
       // A vote that may change a lease locks the agent and the lease chain before the escalation: the
       // order suspension, revocation and delegation take (agent, leases, then escalations), so none deadlocks.
       const target = await tx.escalation.findUnique({ where: { id }, select: { kind: true, agentId: true, leaseId: true } });
@@ -48,6 +50,7 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       if (verdict === "approve" && isOwnRequest(actor, e.lease)) {
         throw new AppError("self_approval", "You delegated or requested this lease: someone else must approve its escalations");
       }
+      if (!can(voter, "approvals.decide")) throw new AppError("forbidden", `Your role (${voter.role}) does not allow approvals.decide`);
       if (e.status !== "pending") throw conflict(`escalation ${id} is already ${e.status}`);
       if (e.expiresAt.getTime() <= at.getTime()) {
         // Settle it as expired (committed), then answer 409 outside the transaction.

@@ -3,7 +3,7 @@ import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { AppError, type Issue } from "@/lib/api/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
-import type { Actor } from "@/lib/auth/permissions";
+import { can, type Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -65,6 +65,11 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     // everywhere): a disable that committed since refuses this lease; a later one waits and revokes it.
     const person = delegator ? await lockPerson(tx, delegator.id, "share") : null;
     if (person?.status !== "active") throw new AppError("unprocessable", "the delegating person is not active", [{ path: ["requestedBy"], message: "not an active person" }]);
+    // A person issues in the role the database has now: whether the lease waits for approval was
+    // decided from the session's role, which a role change committed since has taken back.
+    if (issuer.kind === "user" && (person.role !== issuer.role || !can(person, "leases.issue"))) {
+      throw new AppError("forbidden", `Your role changed to ${person.role} while this request was under way; reload and try again`);
+    }
     // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
     // read above refuses this lease; one that comes later waits for us and ends it.
     const locked = await lockAgent(tx, agent.id, "update");
