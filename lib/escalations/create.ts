@@ -5,7 +5,7 @@ import type { Db } from "@/lib/db";
 import { openEscalation } from "@/lib/escalations/open";
 import type { EscalationCreate } from "@/lib/escalations/schemas";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
-import { deadLink, grantFor, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { deadLink, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { Grant } from "@/lib/leases/schemas";
 import { matchGrant } from "@/lib/leases/scope";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -38,6 +38,10 @@ export async function createEscalation(db: Db, ep: EnforcementPointActor, input:
       throw new AppError("unprocessable", `${input.tool} is not granted by the lease: ask for more_permission instead`, [{ path: ["kind"], message: "tool_not_granted" }]);
     }
     if (input.kind === "more_permission") {
+      // One resource, never a pattern: the approver is shown one id, and `contract_1*` (or `*`) would grant every match.
+      if (resource && isResourcePattern(resource.id)) {
+        throw new AppError("unprocessable", `more_permission asks for one resource; ${resource.type} ${resource.id} would grant every id it matches`, [{ path: ["resource", "id"], message: "must not end with *" }]);
+      }
       // No approval may give a lease more than its ancestors hold: refused before it reaches anyone.
       const short = uncoveringAncestor(chain.slice(1), grantFor(input.tool, resource));
       if (short) {

@@ -11,7 +11,7 @@ import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
-import { deadLink, grantFor, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { deadLink, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import { isOwnRequest } from "@/lib/leases/rules";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -149,7 +149,11 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
   const [lease, ...ancestors] = chain;
   const dead = deadLink(ancestors, at);
   if (dead) throw conflict(`ancestor lease ${dead.id} is ${dead.status === "active" ? "expired" : dead.status}; nothing can be added under it`);
-  const grants = e.kind === "more_permission" && e.tool ? [grantFor(e.tool, e.resource as { type: string; id: string } | null)] : (lease!.grants as Grant[]);
+  const asked = e.resource as { type: string; id: string } | null;
+  if (e.kind === "more_permission" && asked && isResourcePattern(asked.id)) {
+    throw new AppError("conflict", `${asked.type} ${asked.id} is a pattern, not one resource: approving it would grant every id it matches`, [{ path: ["resource", "id"], message: "must not end with *" }]);
+  }
+  const grants = e.kind === "more_permission" && e.tool ? [grantFor(e.tool, asked)] : (lease!.grants as Grant[]);
   const ceiling = ceilingIssues(agent, {
     environment: lease!.environment,
     tools: grants.map((g) => g.tool),

@@ -33,6 +33,12 @@ export function uncoveringAncestor<L extends { grants: unknown }>(ancestors: L[]
   return ancestors.find((a) => !(a.grants as Grant[]).some((g) => grantCovers(g, grant))) ?? null;
 }
 
+/**
+ * Would `id` be read as a pattern in a grant? Grant ids are exact or `prefix*` and have no escape, so an
+ * id ending in `*` cannot name one resource: a more_permission on it would grant the whole prefix.
+ */
+export const isResourcePattern = (id: string) => id.endsWith("*");
+
 /** The grant an approved more_permission request adds: the tool, on the one resource asked for if any. */
 export function grantFor(tool: string, resource: { type: string; id: string } | null): Grant {
   return resource ? { tool, resource: { type: resource.type, ids: [resource.id] } } : { tool };
