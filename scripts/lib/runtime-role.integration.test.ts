@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { provisionRuntimeLogin } from "./runtime-role";
@@ -60,6 +61,44 @@ describe("npm start with a DATABASE_URL (issue 10, item 9)", () => {
     const again = await provisionRuntimeLogin(ownerUrl, password, app);
     expect(again.url).toBe(first.url);
     expect(again.message).toMatch(/its login, with the password in the data folder/);
+  });
+
+  it("never sends the password itself to PostgreSQL, only its SCRAM verifier (statement logs keep ALTER ROLE as sent)", async () => {
+    const app = await role("t_app_wire");
+    const password = randomBytes(18).toString("base64url");
+    // A real TCP pass-through that keeps what the client sends.
+    const target = new URL(ownerUrl);
+    const sent: Buffer[] = [];
+    const conns = new Set<net.Socket>();
+    const proxy = net.createServer((c) => {
+      conns.add(c);
+      const up = net.connect(Number(target.port || 5432), target.hostname);
+      c.on("data", (d: Buffer) => sent.push(d)).pipe(up).pipe(c);
+      c.on("error", () => up.destroy()).on("close", () => up.destroy());
+      up.on("error", () => c.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const via = new URL(ownerUrl);
+      via.hostname = "127.0.0.1";
+      via.port = String((proxy.address() as net.AddressInfo).port);
+      const login = await provisionRuntimeLogin(via.toString(), password, app);
+      expect(login.url).toBeDefined();
+      // The statement as PostgreSQL receives (and may log) it. (The embedded cluster's pg_hba asks for
+      // the password itself at sign-in, so the rest of the stream is not what this test is about.)
+      const wire = Buffer.concat(sent).toString("latin1");
+      const at = wire.indexOf("ALTER ROLE");
+      expect(at).toBeGreaterThanOrEqual(0);
+      const statement = wire.slice(at, wire.indexOf("\0", at));
+      expect(statement).toContain("PASSWORD 'SCRAM-SHA-256$4096:");
+      expect(statement).not.toContain(password);
+    } finally {
+      for (const c of conns) c.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+    // The verifier opens for exactly that password.
+    expect(await currentUser(urlAs(app, password))).toBe(app);
+    await expect(currentUser(urlAs(app, `${password}x`))).rejects.toThrow();
   });
 
   it("a CREATEROLE owner (not a superuser) that created the role provisions it too", async () => {

@@ -1,3 +1,4 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import pg from "pg";
 
 /** The role the console and API run as (migration 20261123170000_runtime_role): no UPDATE/DELETE/TRUNCATE on the audit log. */
@@ -11,7 +12,7 @@ export async function runtimeRoleUrl(ownerUrl: string, password: string): Promis
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
-    await client.query(`ALTER ROLE ${RUNTIME_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    await client.query(`ALTER ROLE ${RUNTIME_ROLE} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))}`);
   } finally {
     await client.end();
   }
@@ -19,6 +20,19 @@ export async function runtimeRoleUrl(ownerUrl: string, password: string): Promis
   url.username = RUNTIME_ROLE;
   url.password = encodeURIComponent(password);
   return url.toString();
+}
+
+/**
+ * `password` as PostgreSQL's SCRAM-SHA-256 verifier (RFC 5802/7677, the form psql's \password sends):
+ * ALTER ROLE … PASSWORD with the plaintext would put it in the server's statement log (log_statement
+ * = ddl or all) and in its activity views; the verifier lets the role log in with it and no more.
+ * Our passwords are base64url/hex, for which SASLprep changes nothing.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
+  const hmac = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest();
+  const storedKey = createHash("sha256").update(hmac(salted, "Client Key")).digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${hmac(salted, "Server Key").toString("base64")}`;
 }
 
 /** How the console will connect, and the one log line that says so. */
@@ -55,7 +69,7 @@ export async function provisionRuntimeLogin(ownerUrl: string, password: string, 
     // Changing its password would lock out whoever logs in with it now (e.g. another instance).
     if (rows[0].rolcanlogin) return { url: undefined, message: `${role} already logs in with a password this data folder does not hold: ${fallback}` };
     try {
-      await client.query(`ALTER ROLE ${client.escapeIdentifier(role)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+      await client.query(`ALTER ROLE ${client.escapeIdentifier(role)} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))}`);
     } catch (err) {
       if ((err as { code?: string }).code !== "42501") throw err;
       return { url: undefined, message: `${owner} cannot create or alter roles, so ${role} was not given a login: ${fallback}` };
