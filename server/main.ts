@@ -11,6 +11,9 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOSTNAME ?? "0.0.0.0";
 const dir = path.resolve(import.meta.dirname, "..");
 
+// LANYARD_CPU_PROFILE=<file>: a V8 CPU profile of this process, written at exit (bench:decisions uses it).
+const profile = process.env.LANYARD_CPU_PROFILE ? await startProfile() : null;
+
 const app = next({ dev: false, dir, hostname: host, port });
 await app.prepare();
 const handle = app.getRequestHandler();
@@ -23,8 +26,21 @@ const stop = () => {
   stopping = true;
   // Finish the requests in flight, then close the pools; never wait longer than the caller does.
   setTimeout(() => process.exit(0), 8_000).unref();
-  server.close(() => void server.pool.end().finally(() => process.exit(0)));
+  server.close(() => void server.pool.end().then(() => profile?.()).finally(() => process.exit(0)));
   server.closeIdleConnections();
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+
+async function startProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(process.env.LANYARD_CPU_PROFILE!, JSON.stringify(profile));
+  };
+}

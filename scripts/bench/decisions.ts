@@ -1,8 +1,12 @@
-// npm run bench:decisions — POST /api/v1/decisions under load (autocannon, 50 connections) against the built
-// app on an embedded PostgreSQL, next to a bare Node http server answering a JSON of the same size as the
-// baseline, measured in the same run; then decisions again with the audit sealer running beside them.
-// Prints requests/s, p50/p99 and the ratio decisions/baseline.
+// npm run bench:decisions — one table from one run (issue 11): (1) bare Node http answering the same JSON;
+// (2) bare Node http + pg, one INSERT of an audit-sized row per request (the durability floor);
+// (3) decisions, allow, over 200 leases with the audit sealer running, 50 connections; (4) one hot lease;
+// (5) one connection, sequential; (6) a burst of 1,000 concurrent calls on one lease with a budget of 25.
+// The app runs as npm start runs it; CPU per decision is its process's CPU time / requests answered.
+// On an embedded PostgreSQL by default; with DATABASE_URL, on that server (its database is not dropped).
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import http from "node:http";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -14,6 +18,8 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const APP_PORT = 3300;
 const BASE_PORT = 3301;
+const INSERT_PORT = 3302;
+const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const dataDir = path.join(projectRoot, ".data", "bench");
 
 const database = await openDatabase({ dataDir, port: 25435, database: "lanyard_bench" });
@@ -39,6 +45,7 @@ const { key } = await seedEnforcementPoint(db(), ["decisions:write"]);
 const spread: string[] = [];
 for (let i = 0; i < 200; i++) spread.push((await seedLease(db(), { agentId: agent.id, maxToolCalls: 1_000_000, expiresIn: 3600 })).leaseToken);
 const hot = (await seedLease(db(), { agentId: agent.id, maxToolCalls: 10_000_000, expiresIn: 3600 })).leaseToken;
+const burstToken = (await seedLease(db(), { agentId: agent.id, maxToolCalls: 25, expiresIn: 3600 })).leaseToken;
 await db().$disconnect();
 
 const children: ChildProcess[] = [];
@@ -54,73 +61,155 @@ const stop = async () => {
 process.on("SIGINT", () => void stop().then(() => process.exit(130)));
 
 try {
-  // The app, with its background jobs (audit sealer, expiry sweeper) off or on.
-  const startApp = async (sweeper: "0" | "1") => {
-    const app = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts")], {
-      cwd: projectRoot,
-      env: { ...process.env, PORT: String(APP_PORT), LANYARD_DATA_DIR: dataDir, LANYARD_SEED_DEMO: "0", LANYARD_DB_POOL_SIZE: "20", LANYARD_SWEEPER: sweeper },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    children.push(app);
-    await waitFor(`http://127.0.0.1:${APP_PORT}/api/health`, 600_000);
-    return app;
-  };
-  const app = await startApp("0");
+  // The app as npm start runs it (server/main.ts: the hot path beside Next), its background jobs on
+  // (the audit sealer, expiry, receipts), as in production.
+  const app = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/start.ts")], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: String(APP_PORT), LANYARD_DATA_DIR: dataDir, LANYARD_SEED_DEMO: "0", LANYARD_DB_POOL_SIZE: "20", LANYARD_SWEEPER: "1", ...(process.env.BENCH_PROFILE ? { LANYARD_CPU_PROFILE: process.env.BENCH_PROFILE } : {}) },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  children.push(app);
+  const exited = new Promise<never>((_, reject) => app.once("exit", (code) => reject(new Error(`the app exited (${code}) before it answered`))));
+  await Promise.race([waitFor(`http://127.0.0.1:${APP_PORT}/api/health`, 600_000), exited]);
+  const appPid = serverPid(app.pid!);
+  const postmaster = await postmasterPid();
+  // The app's CPU and the database's (the postmaster and all its backends: this benchmark owns the server).
+  const cpu = () => ({ app: cpuMs(appPid), db: dbCpuMs(postmaster) });
 
   const body = (token: string) => JSON.stringify({ leaseToken: token, tool: "repo.read" });
   const sample = await post(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, body(hot), key);
   if (sample.status !== 200 || JSON.parse(sample.text).decision !== "allow") throw new Error(`warm-up decision failed: ${sample.status} ${sample.text}`);
 
-  const baseline = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(sample.text));
-  });
-  await new Promise<void>((r) => baseline.listen(BASE_PORT, "127.0.0.1", r));
+  // The floors, each in its own process (autocannon has this one to itself).
+  const floor = async (port: number, mode: "json" | "insert") => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(projectRoot, "scripts/bench/floor-server.ts"), String(port), mode, sample.text], { cwd: projectRoot, env: { ...process.env, LANYARD_DB_POOL_SIZE: "20" }, stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
+    await new Promise<void>((r) => child.stdout!.once("data", () => r()));
+    return child;
+  };
+  await floor(BASE_PORT, "json");
+  await floor(INSERT_PORT, "insert");
 
-  const load = (url: string, tokens: string[]) => {
+  const load = (url: string, tokens: string[], connections = CONNECTIONS) => {
     let i = 0;
     return autocannon({
       url,
-      connections: CONNECTIONS,
+      connections,
       duration: DURATION,
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       requests: [{ setupRequest: (r: autocannon.Request) => ({ ...r, body: body(tokens[i++ % tokens.length]!) }) }],
     });
   };
-  // Warm the JIT and the pools before measuring.
-  const warm = () => autocannon({ url: `http://127.0.0.1:${APP_PORT}/api/v1/decisions`, connections: 10, duration: 3, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: body(spread[0]!) });
-  await warm();
+  const decisions = `http://127.0.0.1:${APP_PORT}/api/v1/decisions`;
+  // Warm the JIT, the pools and the chain cache before measuring.
+  await autocannon({ url: decisions, connections: 10, duration: 3, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: body(spread[0]!) });
+  for (const t of spread) await post(decisions, body(t), key);
 
-  const results = {
-    baseline: await load(`http://127.0.0.1:${BASE_PORT}/`, [hot]),
-    "decisions, 200 leases": await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, spread),
-    "decisions, one hot lease": await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, [hot]),
-  } as Record<string, autocannon.Result>;
-  baseline.close();
-  // Again with the audit sealer running beside the decisions, as in production (it starts with the
-  // backlog the runs above left unsealed): sealing must not slow deciding down.
-  await new Promise<void>((r) => {
-    app.once("exit", () => r());
-    app.kill("SIGTERM");
-  });
-  await startApp("1");
-  await warm();
-  results["decisions, 200 leases, sealer on"] = await load(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, spread);
+  const rows: { name: string; r: autocannon.Result; appMs?: number; dbMs: number }[] = [];
+  const measure = async (name: string, run: () => Promise<autocannon.Result>, app = true) => {
+    const before = cpu();
+    const r = await run();
+    const after = cpu();
+    rows.push({ name, r, appMs: app ? after.app - before.app : undefined, dbMs: after.db - before.db });
+  };
+  await measure("(1) bare node http, same JSON", () => load(`http://127.0.0.1:${BASE_PORT}/`, [hot]), false);
+  await measure("(2) bare http + pg, 1 INSERT/req", () => load(`http://127.0.0.1:${INSERT_PORT}/`, [hot]), false);
+  await measure("(3) decisions, 200 leases, sealer", () => load(decisions, spread));
+  await measure("(4) decisions, one hot lease", () => load(decisions, [hot]));
+  await measure("(5) decisions, 1 connection", () => load(decisions, spread, 1));
   const [{ lag }] = (await sealLag()) as [{ lag: string }];
+  const burst = await burstOnOneLease(decisions);
 
-  const base = results.baseline!.requests.average;
-  process.stdout.write(`\nPOST /api/v1/decisions, ${CONNECTIONS} connections, ${DURATION} s each, ${process.env.BENCH_LABEL ?? "this machine"}\n`);
-  process.stdout.write(`${"scenario".padEnd(34)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"errors".padStart(8)}${"non-2xx".padStart(9)}${"ratio".padStart(8)}\n`);
-  for (const [name, r] of Object.entries(results)) {
+  const floorInsert = rows[1]!.r.requests.average;
+  process.stdout.write(`\nPOST /api/v1/decisions, ${CONNECTIONS} connections (unless said), ${DURATION} s each, ${process.env.BENCH_LABEL ?? (database.embedded ? "embedded PostgreSQL" : "DATABASE_URL")}\n`);
+  process.stdout.write(`${"scenario".padEnd(36)}${"req/s".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(8)}${"non-2xx".padStart(9)}${"vs (2)".padStart(8)}${"app CPU ms".padStart(11)}${"db CPU ms".padStart(10)}\n`);
+  for (const { name, r, appMs, dbMs } of rows) {
+    const n = r.requests.total;
+    // PostgreSQL's figure is a lower bound: a backend that exits during the run takes its CPU time with it.
+    const per = (ms: number | undefined) => (ms === undefined || !n ? "" : ms < 0 ? "n/a" : (ms / n).toFixed(3));
     process.stdout.write(
-      `${name.padEnd(34)}${r.requests.average.toFixed(0).padStart(10)}${String(r.latency.p50).padStart(9)}${String(r.latency.p99).padStart(9)}${String(r.errors + r.timeouts).padStart(8)}${String(r.non2xx).padStart(9)}${(r.requests.average / base).toFixed(3).padStart(8)}\n`,
+      `${name.padEnd(36)}${r.requests.average.toFixed(0).padStart(9)}${String(r.latency.p50).padStart(8)}${String(r.latency.p99).padStart(8)}${String(r.errors + r.timeouts).padStart(8)}${String(r.non2xx).padStart(9)}${(r.requests.average / floorInsert).toFixed(2).padStart(8)}${per(appMs).padStart(11)}${per(dbMs).padStart(10)}\n`,
     );
   }
-  process.stdout.write("target: p99 <= 15 ms at 50 connections; ratio = decisions req/s / bare-http req/s\n");
-  process.stdout.write(`audit events not yet sealed right after the sealer-on run: ${lag}\n`);
+  process.stdout.write(`(6) burst of ${BURST} concurrent calls on one lease, budget 25: ${burst.allow} allow, ${burst.deny} deny, ${burst.fiveXx} × 5xx, ${burst.other} other, in ${burst.ms} ms\n`);
+  process.stdout.write("targets: (3) >= 0.5 x (2) and p99 <= 25 ms; (5) p50 <= 2 ms; (6) exactly 25 allows, zero 5xx. CPU = user+system time per request answered, of the app process and of PostgreSQL (all its processes)\n");
+  process.stdout.write(`PostgreSQL: ${await serverVersion()}; ${cpus().length} cores, shared with whatever else runs on this machine\n`);
+  process.stdout.write(`audit events not yet sealed right after the runs: ${lag}\n`);
 } finally {
   await stop();
+}
+
+/** The server process under scripts/start.ts (its only child). */
+function serverPid(startPid: number): number {
+  for (const line of readFileSync(`/proc/${startPid}/task/${startPid}/children`, "utf8").trim().split(/\s+/)) if (line) return Number(line);
+  throw new Error("the app's server process was not found");
+}
+
+/** The PostgreSQL server's main process: the parent of one of its backends. */
+async function postmasterPid(): Promise<number> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return Number(readFileSync(`/proc/${rows[0]!.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+  } finally {
+    await client.end();
+  }
+}
+
+async function serverVersion(): Promise<string> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU time of the postmaster and its live children (backends, WAL writer, checkpointer …), in ms. */
+function dbCpuMs(postmaster: number): number {
+  let total = cpuMs(postmaster);
+  for (const dir of readdirSync("/proc")) {
+    if (!/^\d+$/.test(dir)) continue;
+    try {
+      const fields = readFileSync(`/proc/${dir}/stat`, "utf8").split(") ")[1]!.split(" ");
+      if (Number(fields[1]) === postmaster) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** User + system CPU time of a process so far, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function burstOnOneLease(url: string) {
+  const out = { allow: 0, deny: 0, fiveXx: 0, other: 0, ms: 0 };
+  const started = performance.now();
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", authorization: `Bearer ${key}` } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c) => (text += c)).on("end", () => {
+          if (res.statusCode! >= 500) out.fiveXx++;
+          else if (res.statusCode === 200) (JSON.parse(text).decision === "allow" ? out.allow++ : out.deny++);
+          else out.other++;
+          resolve();
+        });
+      });
+      req.on("error", () => (out.other++, resolve()));
+      req.end(JSON.stringify({ leaseToken: burstToken, tool: "repo.read" }));
+    });
+  await Promise.all(Array.from({ length: BURST }, one));
+  out.ms = Math.round(performance.now() - started);
+  return out;
 }
 
 /** How far the sealer is behind: committed audit events above the last sealed seq. */
