@@ -5,7 +5,7 @@ import type { Db } from "@/lib/db";
 import { openEscalation } from "@/lib/escalations/open";
 import type { EscalationCreate } from "@/lib/escalations/schemas";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
-import { deadLink, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { deadLink, delegatorActive, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { Grant } from "@/lib/leases/schemas";
 import { matchGrant } from "@/lib/leases/scope";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -32,6 +32,7 @@ export async function createEscalation(db: Db, ep: EnforcementPointActor, input:
       const state = dead.status === "active" ? "expired" : dead.status;
       throw conflict(dead === lease ? `lease ${lease.id} is ${state}` : `ancestor lease ${dead.id} is ${state}; lease ${lease.id} can ask for nothing`);
     }
+    if (!(await delegatorActive(tx, lease.delegatorId))) throw conflict(`the person who delegated lease ${lease.id} is not active; it can ask for nothing`);
     if (chain.some((l) => l.deny.includes(input.tool))) throw new AppError("unprocessable", `${input.tool} is never allowed by this lease; no approval can change that`, [{ path: ["tool"], message: "tool_denied" }]);
     const granted = matchGrant(lease.grants as Grant[], input.tool, input.resource).ok;
     if (input.kind === "step_up" && !granted) {

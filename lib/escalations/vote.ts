@@ -11,7 +11,7 @@ import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
-import { deadLink, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { deadLink, delegatorActive, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import { isOwnRequest } from "@/lib/leases/rules";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -149,6 +149,7 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
   const [lease, ...ancestors] = chain;
   const dead = deadLink(ancestors, at);
   if (dead) throw conflict(`ancestor lease ${dead.id} is ${dead.status === "active" ? "expired" : dead.status}; nothing can be added under it`);
+  if (!(await delegatorActive(tx, lease!.delegatorId))) throw conflict(`the person who delegated lease ${lease!.id} is not active; nothing can be added to it`);
   const asked = e.resource as { type: string; id: string } | null;
   if (e.kind === "more_permission" && asked && isResourcePattern(asked.id)) {
     throw new AppError("conflict", `${asked.type} ${asked.id} is a pattern, not one resource: approving it would grant every id it matches`, [{ path: ["resource", "id"], message: "must not end with *" }]);

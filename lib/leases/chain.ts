@@ -23,6 +23,16 @@ export async function lockChain(tx: Tx, leaseId: string, mode: "share" | "update
   return [leaf, ...(ancestors as LeaseRow[])];
 }
 
+/**
+ * Is the person a lease's authority flows from still active? Disabling them revokes their leases (under
+ * those leases' locks, which the callers hold), so this only catches a lease left behind some other way;
+ * no delegator on record fails closed, as decisions do.
+ */
+export async function delegatorActive(tx: Tx, delegatorId: string | null): Promise<boolean> {
+  if (!delegatorId) return false;
+  return (await tx.user.findUnique({ where: { id: delegatorId }, select: { status: true } }))?.status === "active";
+}
+
 /** The first lease of `chain` that is not live (ended, or past its expiry), or null. Pure. */
 export function deadLink<L extends { status: string; expiresAt: Date }>(chain: L[], at: Date, live: readonly string[] = ["active"]): L | null {
   return chain.find((l) => !live.includes(l.status) || l.expiresAt.getTime() <= at.getTime()) ?? null;

@@ -8,7 +8,7 @@ import { newId } from "@/lib/ids";
 import { publish } from "@/lib/events/bus";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { checkAttenuation } from "@/lib/leases/attenuation";
-import { lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { delegatorActive, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken, verifyLeaseToken } from "@/lib/tokens/lease-token";
@@ -35,6 +35,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
       if (l.status !== "active") throw new AppError("conflict", `lease ${l.id} is ${l.status}; it cannot delegate`);
       if (l.expiresAt.getTime() <= at.getTime()) throw new AppError("conflict", `lease ${l.id} has expired; it cannot delegate`);
     }
+    if (!(await delegatorActive(tx, parent.delegatorId))) throw new AppError("conflict", `the person who delegated lease ${parent.id} is not active; it cannot delegate`);
 
     const deny = input.deny ?? parent.deny;
     const requireApproval = [...new Set([...(input.requireApproval ?? []), ...parent.requireApproval])];
