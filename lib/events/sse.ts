@@ -1,3 +1,5 @@
+import { AppError } from "@/lib/api/errors";
+
 /** One SSE message; `id` lets a reconnecting client resume with Last-Event-ID. */
 export type SseMessage = { event: string; data: unknown; id?: string };
 
@@ -38,7 +40,8 @@ export function sseResponse(signal: AbortSignal, start: (send: (m: SseMessage) =
       try {
         cleanup = await start(send);
       } catch (err) {
-        send({ event: "error", data: { message: err instanceof Error ? err.message : "stream failed" } });
+        // Only our own errors are meant for the client; a driver's message may quote the database.
+        send({ event: "error", data: { message: err instanceof AppError ? err.message : "stream failed" } });
         close();
       }
       if (!open) cleanup?.();

@@ -79,9 +79,14 @@ const EXPIRE_BATCH = 100;
 
 async function expireBatch(db: Db, take: number): Promise<number> {
   return db.$transaction(async (tx) => {
-    const due = await tx.lease.findMany({ where: { status: { in: ["active", "pending_approval"] }, expiresAt: { lte: now() } }, select: { id: true }, take });
-    if (!due.length) return 0;
     const at = now();
+    // Locked in id order, as revokes and decisions lock leases, and skipping rows another transaction
+    // holds: an UPDATE over the list would lock in whatever order its plan visits them and could
+    // deadlock with a revoke. A skipped lease is expired at the next tick (decisions refuse it meanwhile).
+    const due = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
+      SELECT "id" FROM "leases" WHERE "status" IN ('active', 'pending_approval') AND "expiresAt" <= ${at}
+      ORDER BY "id" LIMIT ${take}::integer FOR UPDATE SKIP LOCKED`);
+    if (!due.length) return 0;
     const rows = await tx.$queryRaw<{ id: string; agentId: string; runId: string; version: number }[]>(Prisma.sql`
       UPDATE "leases" SET "status" = 'expired', "endedAt" = "expiresAt", "endedReason" = 'expired'
       WHERE "id" = ANY(${due.map((d) => d.id)}::text[]) AND "status" IN ('active', 'pending_approval') AND "expiresAt" <= ${at}
