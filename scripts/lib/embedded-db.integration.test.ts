@@ -71,6 +71,13 @@ describe("openDatabase from a project inside a private folder (issue 10, item 9b
       expect(existsSync(path.join(databaseDir, "PG_VERSION"))).toBe(true);
     }
 
+    // Logins prove the password with SCRAM: none sends it in clear over the socket.
+    const location = path.join(opts.dataDir, "pg-location.json");
+    const clusterDir = existsSync(location) ? (JSON.parse(readFileSync(location, "utf8")) as { databaseDir: string }).databaseDir : path.join(opts.dataDir, "pg");
+    const methods = readFileSync(path.join(clusterDir, "pg_hba.conf"), "utf8").split("\n").filter((l) => /^(local|host)/.test(l)).map((l) => l.trim().split(/\s+/).at(-1));
+    expect(methods.length).toBeGreaterThan(0);
+    expect(new Set(methods)).toEqual(new Set(["scram-sha-256"]));
+
     // A later start finds the same database (no second initdb; the first start's database is there).
     const second = await openDatabase({ ...opts, port: await freePort() });
     try {

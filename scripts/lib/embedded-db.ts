@@ -67,6 +67,8 @@ export async function openDatabase(opts: {
           port: opts.port,
           persistent: true,
           createPostgresUser: true,
+          // A new cluster never takes a password in clear over its socket (password_encryption is scram too).
+          authMethod: "scram-sha-256",
           onLog: () => {},
           onError: (e) => {
             if (e) process.stderr.write(`[postgres] ${String(e)}\n`);

@@ -104,7 +104,7 @@ export class SpawnedPostgres {
     writeFileSync(pwfile, `${this.o.password}\n`, { mode: 0o600 });
     if (this.o.user) chownSync(pwfile, this.o.user.uid, this.o.user.gid);
     try {
-      const args = [`--pgdata=${this.o.databaseDir}`, "--auth=password", "--username=postgres", `--pwfile=${pwfile}`, "--lc-messages=C"];
+      const args = [`--pgdata=${this.o.databaseDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${pwfile}`, "--lc-messages=C"];
       const r = spawnSync(path.join(this.o.binDir, "initdb"), args, { ...this.o.user, env: this.env(), encoding: "utf8" });
       if (r.status !== 0) throw new Error(`initdb failed in ${this.o.databaseDir}: ${(r.stderr || String(r.error ?? "")).trim()}`);
     } finally {
