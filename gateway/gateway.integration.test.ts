@@ -195,9 +195,12 @@ describe("the MCP gateway", () => {
 
   it("survives an upstream that dies: the call fails as an error result, the server is started again", async () => {
     const client = await connect((await leaseFor()).leaseToken);
+    // The session's own upstream process (opened by its first call) and the pool's: kill them all.
+    expect(textOf((await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult)).toBe("hello from the granted folder");
+    const pids = gateway.processIds();
     const [pid] = Object.values(gateway.pool.processIds());
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid!, "SIGKILL");
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    for (const p of pids) process.kill(p, "SIGKILL");
     let r: CallToolResult | undefined;
     for (let i = 0; i < 200; i++) {
       r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
@@ -206,6 +209,9 @@ describe("the MCP gateway", () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     expect(textOf(r!)).toBe("hello from the granted folder");
+    // The session got a new upstream process; the pool restarts its own.
+    expect(gateway.processIds().filter((p) => pids.includes(p))).toEqual([]);
+    for (let i = 0; i < 200 && !(Object.values(gateway.pool.processIds())[0]! > 0); i++) await new Promise((res) => setTimeout(res, 100));
     expect(Object.values(gateway.pool.processIds())[0]).not.toBe(pid);
   });
 

@@ -2,7 +2,6 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import type { UpstreamTool } from "./mapping";
 import type { Connection } from "./sdk";
 
@@ -18,8 +17,9 @@ type Upstream = {
 };
 
 /**
- * The upstream MCP servers of the connections assigned to this gateway's key, one client each. A stdio
- * server that exits is started again (with a growing pause); an HTTP one is reconnected on next use.
+ * The upstream MCP servers of the connections assigned to this gateway's key, one client each, which
+ * keeps the tool table (calls go through each agent session's own clients: gateway/passthrough.ts). A
+ * stdio server that exits is started again (with a growing pause).
  * A failing upstream only fails its own calls: nothing here throws out of an event handler.
  */
 export class UpstreamPool {
@@ -54,16 +54,6 @@ export class UpstreamPool {
     return [...this.upstreams.values()].map((u) => ({ connection: u.connection, tools: u.tools }));
   }
 
-  async callTool(connectionId: string, name: string, args: Record<string, unknown>, o: { signal?: AbortSignal; onprogress?: (p: Progress) => void }): Promise<CallToolResult> {
-    const u = this.upstreams.get(connectionId);
-    if (!u) throw new Error("the upstream of this tool is no longer configured");
-    if (!u.client) {
-      await (u.connecting ?? this.connect(u));
-      if (!u.client) throw new Error(`upstream ${u.connection.name} is not available`);
-    }
-    return (await u.client.callTool({ name, arguments: args }, undefined, { signal: o.signal, onprogress: o.onprogress, resetTimeoutOnProgress: !!o.onprogress })) as CallToolResult;
-  }
-
   /** The process ids of running stdio upstreams, by connection name (for status and tests). */
   processIds(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -86,7 +76,17 @@ export class UpstreamPool {
     await u.client?.close().catch(() => {});
   }
 
-  private transportFor(c: Connection): Transport {
+  /** The connection configured under this id now (null once removed). */
+  connection(id: string): Connection | null {
+    return this.upstreams.get(id)?.connection ?? null;
+  }
+
+  connections(): Connection[] {
+    return [...this.upstreams.values()].map((u) => u.connection);
+  }
+
+  /** A fresh transport to a connection's upstream: the pool's own client, or one agent session's. */
+  transportFor(c: Connection): Transport {
     if (c.transport.type === "stdio") {
       // Values are never sent to gateways (write-only until the vault releases credentials per call):
       // each named variable is taken from the gateway's own environment when it has one.
