@@ -9,7 +9,7 @@ function createClient(url: string, max = env().LANYARD_DB_POOL_SIZE) {
     // database still fails at once (ECONNREFUSED). Either way the answer is 503 and callers fail closed.
     adapter: new PrismaPg({ connectionString: url, max, connectionTimeoutMillis: env().LANYARD_DB_POOL_WAIT_MS }),
     // Secret columns are never read unless a query asks for them by name.
-    omit: { user: { passwordHash: true }, signingKey: { privateJwk: true }, webhook: { secret: true } },
+    omit: { user: { passwordHash: true }, signingKey: { privateJwk: true }, webhook: { secret: true }, credential: { secret: true }, dynamicLogin: { secret: true } },
   });
 }
 

@@ -42,6 +42,8 @@ const Env = z.object({
   LANYARD_JOBS_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(3),
   /** How long a request waits for a pooled connection (or a new one) before answering 503. */
   LANYARD_DB_POOL_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** How long after an allow its enforcement point may fetch the call's credentials (POST /api/v1/credentials/release). */
+  LANYARD_CREDENTIAL_RELEASE_WINDOW_S: z.coerce.number().int().min(1).max(600).default(30),
   LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
   /** API requests per second per enforcement-point key, per instance (bursts of twice that); then 429. */

@@ -2,7 +2,7 @@ import { KeyObject, verify } from "node:crypto";
 import type { Db } from "@/lib/db";
 import { now } from "@/lib/clock";
 import { ALG, verifierFor } from "@/lib/tokens/keys";
-import { AUDIENCE, CLOCK_TOLERANCE_S, isCanonicalCompactJws, ISSUER, MAX_TOKEN_LENGTH, verifyLeaseToken, type LeaseClaims, type TokenResult } from "@/lib/tokens/lease-token";
+import { AUDIENCE, CLOCK_TOLERANCE_S, isCanonicalCompactJws, ISSUER, LEASE_TYP, MAX_TOKEN_LENGTH, verifyLeaseToken, type LeaseClaims, type TokenResult } from "@/lib/tokens/lease-token";
 
 // jose verifies through WebCrypto (async, a promise per step); node:crypto's one-shot verify with a
 // KeyObject is synchronous and several times cheaper. One KeyObject per loaded key.
@@ -27,7 +27,7 @@ async function plainlyValid(db: Db, token: string): Promise<LeaseClaims | null> 
     return null;
   }
   if (!header || typeof header !== "object" || !payload || typeof payload !== "object" || Array.isArray(payload)) return null;
-  if (header.alg !== ALG || typeof header.kid !== "string" || !Object.keys(header).every((k) => HEADER_KEYS.has(k))) return null;
+  if (header.alg !== ALG || header.typ !== LEASE_TYP || typeof header.kid !== "string" || !Object.keys(header).every((k) => HEADER_KEYS.has(k))) return null;
   const key = await verifierFor(db, header.kid);
   if (!key) return null;
   let keyObject = keyObjects.get(key);

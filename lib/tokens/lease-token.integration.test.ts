@@ -88,7 +88,7 @@ describe("lease token verification", () => {
   it("refuses wrong audience, wrong issuer, a future nbf and an expired token", async () => {
     const { signer } = await keys(db());
     const sign = (over: Record<string, unknown>) =>
-      new SignJWT({ ...claims(), ...over }).setProtectedHeader({ alg: "EdDSA", kid: signer.kid }).sign(signer.privateKey);
+      new SignJWT({ ...claims(), ...over }).setProtectedHeader({ alg: "EdDSA", kid: signer.kid, typ: "lanyard-lease+jwt" }).sign(signer.privateKey);
     const nowS = Math.floor(Date.now() / 1000);
     expect(await askWith(await sign({ aud: "someone-else" }))).toBe("token_invalid");
     expect(await askWith(await sign({ iss: "evil" }))).toBe("token_invalid");
@@ -180,7 +180,7 @@ describe("signing key retirement", () => {
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" };
     await ownerDb().signingKey.create({ data: { kid, publicJwk, privateJwk: wrapPrivateJwk({ ...(await exportJWK(privateKey)), kid, alg: "EdDSA" }, kid, kek()), createdAt: new Date(Date.now() - 86_400_000) } });
     forgetKeys();
-    return { kid, sign: () => new SignJWT({ ...claims() }).setProtectedHeader({ alg: "EdDSA", kid }).sign(privateKey) };
+    return { kid, sign: () => new SignJWT({ ...claims() }).setProtectedHeader({ alg: "EdDSA", kid, typ: "lanyard-lease+jwt" }).sign(privateKey) };
   }
 
   it("a retired key verifies the tokens it signed until they can have expired, then none; it stays in the JWKS", async () => {

@@ -6,6 +6,8 @@ import { ALG, CLOCK_TOLERANCE_S } from "@/lib/tokens/params";
 
 export const ISSUER = process.env.LANYARD_ISSUER ?? "lanyard";
 export const AUDIENCE = "lanyard";
+/** The header type of lease tokens, required when verifying: Lanyard signs other JWTs with the same keys (on-behalf-of tokens, typ at+jwt) that must never pass for one. */
+export const LEASE_TYP = "lanyard-lease+jwt";
 export { CLOCK_TOLERANCE_S };
 /** A lease token is a few hundred bytes; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
@@ -18,7 +20,7 @@ export async function signLeaseToken(
 ): Promise<string> {
   const { signer } = await keys(db);
   const jwt = new SignJWT({ agt: l.agentId, ...(l.parentLeaseId ? { pls: l.parentLeaseId } : {}) })
-    .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: "lanyard-lease+jwt" })
+    .setProtectedHeader({ alg: ALG, kid: signer.kid, typ: LEASE_TYP })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setSubject(l.runId)
@@ -57,6 +59,7 @@ export async function verifyLeaseToken(db: Db, token: unknown): Promise<TokenRes
     const header = decodeProtectedHeader(token);
     if (header.alg !== ALG) return invalid(`lease token algorithm ${String(header.alg)} is not accepted`);
     kid = header.kid;
+    if (header.typ !== LEASE_TYP) return invalid(`a token of type ${String(header.typ)} is not a lease token`);
   } catch {
     return invalid("lease token is not a compact JWS");
   }
