@@ -3,6 +3,7 @@
 // route handlers, the test database) through a TCP pass-through the last test cuts.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { request as httpRequest } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -191,6 +192,24 @@ describe("the MCP gateway", () => {
     const other = await fetch(mcpUrl, { method: "POST", headers: { ...headers, authorization: `Bearer ${(await leaseFor()).leaseToken}` }, body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" }) });
     expect(other.status).toBe(403);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it("refuses a Host or Origin it is not served as (DNS rebinding), and serves localhost", async () => {
+    const { leaseToken } = await leaseFor();
+    const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(mcpUrl, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${leaseToken}`, ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on("error", reject);
+        req.end(initialize);
+      });
+    expect(await post({ host: "evil.example.com" })).toBe(403);
+    expect(await post({ host: `evil.example.com:${mcpUrl.port}` })).toBe(403);
+    expect(await post({ host: `127.0.0.1:${mcpUrl.port}`, origin: "http://evil.example.com" })).toBe(403);
+    expect(await post({ host: `localhost:${mcpUrl.port}`, origin: `http://localhost:${mcpUrl.port}` })).toBe(200);
   });
 
   it("survives an upstream that dies: the call fails as an error result, the server is started again", async () => {

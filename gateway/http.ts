@@ -9,6 +9,23 @@ type Session = { transport: StreamableHTTPServerTransport; tokenHash: Buffer };
 
 const hash = (s: string) => createHash("sha256").update(s).digest();
 
+/** The names a gateway on this machine answers to by default (LANYARD_GATEWAY_ALLOWED_HOSTS adds others). */
+export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/** "Host: name:port" → "name" ("[::1]:80" → "[::1]"); undefined when absent or malformed. */
+function hostnameOf(h: string | undefined): string | undefined {
+  if (!h) return undefined;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(h.trim());
+  return m?.[1]!.toLowerCase();
+}
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function rpcError(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}) {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -20,14 +37,21 @@ function rpcError(res: http.ServerResponse, status: number, code: number, messag
  * opened only for a live lease token (Authorization: Bearer) and stays bound to it: a request of that
  * session with another token, or none, is refused.
  */
-export function createGatewayHttpServer(gateway: Gateway): http.Server & { sessions: Map<string, Session> } {
+export function createGatewayHttpServer(gateway: Gateway, o: { allowedHosts?: string[] } = {}): http.Server & { sessions: Map<string, Session> } {
   const sessions = new Map<string, Session>();
+  const allowedHosts = new Set((o.allowedHosts ?? LOOPBACK_HOSTS).map((h) => h.toLowerCase()));
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => rpcError(res, 500, -32603, `gateway error: ${(err as Error).message}`));
   }) as http.Server & { sessions: Map<string, Session> };
   server.sessions = sessions;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    // DNS rebinding: a web page whose name resolves to this machine must not reach the gateway through
+    // a browser, so Host (and Origin, when sent) must name a host the gateway is served as.
+    const host = hostnameOf(req.headers.host);
+    const origin = req.headers.origin;
+    if (!host || !allowedHosts.has(host) || (origin !== undefined && !allowedHosts.has(hostnameOf(originHost(origin)) ?? "")))
+      return rpcError(res, 403, -32000, "Forbidden: the Host or Origin header names a host this gateway is not served as");
     const url = new URL(req.url ?? "/", "http://gateway");
     if (url.pathname !== "/mcp") return rpcError(res, 404, -32601, "Not found: the MCP endpoint is /mcp");
     if (!["GET", "POST", "DELETE"].includes(req.method ?? "")) return rpcError(res, 405, -32601, "Method not allowed", { allow: "GET, POST, DELETE" });

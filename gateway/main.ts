@@ -4,11 +4,13 @@
  * LANYARD_GATEWAY_KEY (an enforcement-point key with decisions:write, escalations:write and
  * connections:read) say which Lanyard to ask. Optional: LANYARD_ENVIRONMENT (sent as the decisions'
  * context.environment), LANYARD_GATEWAY_HOST (default 127.0.0.1), LANYARD_GATEWAY_TIMEOUT_MS (the bound
- * on each question to Lanyard, default 5000; past it calls are refused).
+ * on each question to Lanyard, default 5000; past it calls are refused), LANYARD_GATEWAY_ALLOWED_HOSTS
+ * (comma-separated names the HTTP front may be reached as besides localhost, 127.0.0.1 and [::1]; any
+ * other Host or Origin is refused, against DNS rebinding).
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Gateway, refusal } from "./gateway";
-import { createGatewayHttpServer } from "./http";
+import { createGatewayHttpServer, LOOPBACK_HOSTS } from "./http";
 import { createLanyardClient } from "./sdk";
 
 function fail(message: string): never {
@@ -58,7 +60,8 @@ async function main() {
     return;
   }
 
-  const http = createGatewayHttpServer(gateway);
+  const extraHosts = (process.env.LANYARD_GATEWAY_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  const http = createGatewayHttpServer(gateway, { allowedHosts: [...LOOPBACK_HOSTS, ...extraHosts] });
   const host = process.env.LANYARD_GATEWAY_HOST ?? "127.0.0.1";
   http.listen(args.port, host, () => {
     const a = http.address();
