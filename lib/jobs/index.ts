@@ -2,13 +2,14 @@
 // many instances at once. The domain functions they call stay in their domains.
 import { auditCheckpoint } from "@/lib/jobs/audit-checkpoint";
 import { auditSealing } from "@/lib/jobs/audit-sealing";
+import { dynamicLogins } from "@/lib/jobs/dynamic-logins";
 import { escalationExpiry } from "@/lib/jobs/escalation-expiry";
 import { leaseExpiry } from "@/lib/jobs/lease-expiry";
 import { receipts } from "@/lib/jobs/receipts";
 import { startJobs, type Job } from "@/lib/jobs/schedule";
 import { webhookDelivery } from "@/lib/jobs/webhook-delivery";
 
-export const JOBS: readonly Job[] = [leaseExpiry, escalationExpiry, webhookDelivery, auditSealing, auditCheckpoint, receipts];
+export const JOBS: readonly Job[] = [leaseExpiry, escalationExpiry, webhookDelivery, auditSealing, auditCheckpoint, receipts, dynamicLogins];
 
 let stop: (() => void) | undefined;
 

@@ -8,6 +8,7 @@ import type { Db } from "@/lib/db";
 import { endLeaseTrees } from "@/lib/leases/end";
 import { canRevokeLease } from "@/lib/leases/rules";
 import { castVote } from "@/lib/escalations/vote";
+import { dropEndedDynamicLogins } from "@/lib/credentials/postgres-dynamic";
 import { publish } from "@/lib/events/bus";
 import { ensureReceipt } from "@/lib/receipts/receipt";
 import { toLeaseView } from "@/lib/leases/view";
@@ -17,7 +18,7 @@ const userActor = (a: Actor): AuditActor => ({ type: "user", id: a.id, label: a.
 
 /** Revokes a lease and every descendant in one transaction. After this returns, none of them is allowed anything. */
 export async function revokeLease(db: Db, actor: Actor, id: string, reason: string) {
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     const lease = await tx.lease.findUnique({ where: { id } });
     if (!lease) throw notFound(`lease ${id}`);
     if (!canRevokeLease(actor, lease)) {
@@ -27,6 +28,16 @@ export async function revokeLease(db: Db, actor: Actor, id: string, reason: stri
     if (!ended.some((l) => l.id === id)) throw conflict(`lease ${id} is already ${lease.status}`);
     return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })), revoked: ended.map((l) => l.id) };
   });
+  await dropLoginsNow(db, id);
+  return result;
+}
+
+/**
+ * The fast path of the dynamic-logins job: a revoked or completed lease's database roles go at once,
+ * not at the job's next turn. Best-effort: the revocation has committed; the job retries what fails.
+ */
+async function dropLoginsNow(db: Db, leaseId: string): Promise<void> {
+  await dropEndedDynamicLogins(db, { leaseIds: [leaseId] }).catch(() => {});
 }
 
 /** The run is done: the lease (and any subagent lease under it) ends as completed. */
@@ -44,6 +55,7 @@ export async function completeLease(db: Db, ep: EnforcementPointActor, id: strin
     await tx.run.updateMany({ where: { id: { in: ended.map((l) => l.runId) }, endedAt: null }, data: { endedAt: now() } });
     return { lease: toLeaseView(await tx.lease.findUniqueOrThrow({ where: { id } })) };
   });
+  await dropLoginsNow(db, id);
   const { receipt } = await ensureReceipt(db, id);
   return { ...done, receipt };
 }
