@@ -31,6 +31,8 @@ export type ReceiptBody = {
   denied: { tool: string; resource: { type: string; id: string } | null; reasons: string[]; at: string }[];
   delegatedTo: { leaseId: string; agentId: string; runId: string; status: string }[];
   permissionsRevoked: { grants: Grant[]; reason: string; at: string };
+  /** the vault's credentials released for this lease's calls and sessions: names and counts, never values */
+  credentialsUsed: { name: string; connectionId: string; kind: string; releases: number }[];
 };
 export type Receipt = ReceiptBody & { digest: string };
 
@@ -48,6 +50,11 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
   if (!ENDED.includes(l.status) || !l.endedAt) throw conflict(`lease ${leaseId} is ${l.status}: its receipt exists once it ends`);
   const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true } });
   const escalations = await db.escalation.findMany({ where: { leaseId }, orderBy: { createdAt: "asc" }, include: { votes: { include: { voter: { select: { email: true } } }, orderBy: { createdAt: "asc" } } } });
+  // From the audit log: each release is an event there (lib/credentials/release.ts), with no value in it.
+  const released = await db.$queryRaw<{ name: string; connectionId: string; kind: string; releases: number }[]>(Prisma.sql`
+    SELECT "payload"->>'credential' AS "name", "payload"->>'connectionId' AS "connectionId", "payload"->>'kind' AS "kind", count(*)::int AS "releases"
+    FROM "audit_events" WHERE "leaseId" = ${leaseId} AND "action" = 'credential.released'
+    GROUP BY 1, 2, 3 ORDER BY 1, 2`);
   const resource = (r: unknown) => (r && typeof r === "object" ? { type: String((r as { type: unknown }).type), id: String((r as { id: unknown }).id) } : null);
   const touched = new Map<string, { type: string; id: string }>();
   for (const d of decisions) {
@@ -83,6 +90,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     denied: decisions.filter((d) => d.outcome === "deny").map((d) => ({ tool: d.tool, resource: resource(d.resource), reasons: (d.reasons as { code: string }[]).map((r) => r.code), at: d.createdAt.toISOString() })),
     delegatedTo: l.childLeases.map((c) => ({ leaseId: c.id, agentId: c.agentId, runId: c.runId, status: c.status })),
     permissionsRevoked: { grants: l.grants as Grant[], reason: l.endedReason ?? l.status, at: l.endedAt.toISOString() },
+    credentialsUsed: released,
   };
 }
 

@@ -215,6 +215,22 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
         )}
       </Card>
 
+      {/* Receipts written before the vault have no credentialsUsed. Names only: values never leave the vault but to an enforcement point. */}
+      <Card title={`Credentials used (${(r.credentialsUsed ?? []).length})`} testId="receipt-credentials">
+        {r.credentialsUsed?.length ? (
+          <ul className="space-y-1 text-sm">
+            {r.credentialsUsed.map((c) => (
+              <li key={`${c.connectionId}/${c.name}`} className="flex flex-wrap items-center gap-2">
+                <span className="font-mono text-xs">{c.name}</span>
+                <span className="text-xs text-slate-500">{c.kind}, released {c.releases}×</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="text-sm text-slate-600">No credential was released to an enforcement point for this lease.</p>
+        )}
+      </Card>
+
       <div className="grid gap-6 md:grid-cols-2">
         <Card title={`Subagent leases (${r.delegatedTo.length})`} testId="receipt-subagents">
           {r.delegatedTo.length ? (
