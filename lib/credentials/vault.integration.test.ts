@@ -155,6 +155,38 @@ describe("POST /api/v1/credentials/release", () => {
     expect(await db().auditEvent.count({ where: { action: "credential.released", leaseId: { in: [a.lease.id, b.lease.id] } } })).toBe(0);
   });
 
+  it("a revoke under way when the release starts is waited for, and then nothing is released (the lease is locked FOR SHARE)", async () => {
+    const a = await allowed();
+    let commitRevoke!: () => void;
+    const go = new Promise<void>((ok) => (commitRevoke = ok));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((ok) => (locked = ok));
+    // A revocation in another session: the lease row locked FOR UPDATE, its status changed, not yet committed.
+    const revoke = ownerDb().$transaction(
+      async (t) => {
+        await t.$queryRaw`SELECT "id" FROM "leases" WHERE "id" = ${a.lease.id} FOR UPDATE`;
+        await t.lease.update({ where: { id: a.lease.id }, data: { status: "revoked", endedAt: new Date(), endedReason: "test" } });
+        locked();
+        await go;
+      },
+      { timeout: 30_000 },
+    );
+    await isLocked;
+    const pending = release(a.ep.key, { decisionId: a.decisionId });
+    // Poll until the release waits on that lock (no fixed sleep).
+    for (let i = 0; i < 200; i++) {
+      const [w] = await ownerDb().$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM "leases" WHERE "id" = ANY%FOR SHARE%'`;
+      if (w!.n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    commitRevoke();
+    await revoke;
+    const res = await pending;
+    expect(res.status).toBe(409);
+    expect(await res.text()).not.toContain(a.value);
+    expect(await db().auditEvent.count({ where: { action: "credential.released", decisionId: a.decisionId } })).toBe(0);
+  });
+
   it("the allow that used a lease's last call still gets its credential; no call after it does", async () => {
     const s = await setup();
     const value = secretValue();
