@@ -11,7 +11,7 @@ export async function startGatewayStack(o: { name: string; pgPort: number; maxTo
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const database = await openDatabase({ dataDir: path.join(projectRoot, ".data", o.name), port: o.pgPort, database: `lanyard_${o.name.replace(/\W/g, "_")}` });
   const children: ChildProcess[] = [];
-  let fixture: { url: string; stop: () => Promise<void> } | undefined;
+  let fixture: { url: string; pid: number; stop: () => Promise<void> } | undefined;
   const stop = async () => {
     await Promise.all(children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise<void>((r) => {
       const timer = setTimeout(r, 10_000);
@@ -41,16 +41,21 @@ export async function startGatewayStack(o: { name: string; pgPort: number; maxTo
     const setup = await seedConformanceSetup(db(), fixture.url, { maxToolCalls: o.maxToolCalls });
     await db().$disconnect();
 
-    const started = (args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, stream: "stdout" | "stderr") => {
-      const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: projectRoot, env, stdio: ["ignore", stream === "stdout" ? "pipe" : "ignore", stream === "stderr" ? "pipe" : "inherit"] });
+    const started = (args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, stream: "stdout" | "stderr", nodeArgs: string[] = []) => {
+      const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", ...args], { cwd: projectRoot, env, stdio: ["ignore", stream === "stdout" ? "pipe" : "ignore", stream === "stderr" ? "pipe" : "inherit"] });
       children.push(child);
       let seen = "";
       return new Promise<{ match: RegExpExecArray; pid: number }>((resolve, reject) => {
-        child[stream]!.on("data", (b: Buffer) => {
+        const take = (b: Buffer) => {
           seen += b.toString();
           const m = pattern.exec(seen);
-          if (m) resolve({ match: m, pid: child.pid! });
-        });
+          if (!m) return;
+          // Found: the rest of its output is drained, not kept.
+          child[stream]!.off("data", take);
+          child[stream]!.resume();
+          resolve({ match: m, pid: child.pid! });
+        };
+        child[stream]!.on("data", take);
         child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}): ${seen}`)));
       });
     };
@@ -62,9 +67,11 @@ export async function startGatewayStack(o: { name: string; pgPort: number; maxTo
       { ...process.env, LANYARD_URL: lanyardUrl, LANYARD_GATEWAY_KEY: setup.gatewayKey },
       /MCP at (http:\/\/\S+\/mcp)/,
       "stderr",
+      // A CPU profile of the gateway, written when it stops (GATEWAY_CPU_PROFILE_DIR=<folder>).
+      process.env.GATEWAY_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.GATEWAY_CPU_PROFILE_DIR}`] : [],
     );
     log(`gateway: ${gw.match[1]}`);
-    return { fixtureUrl: fixture.url, gatewayUrl: gw.match[1]!, gatewayPid: gw.pid, lanyardUrl, lanyardPid: lanyard.pid, ...setup, stop };
+    return { databaseUrl: database.url, fixtureUrl: fixture.url, fixturePid: fixture.pid, gatewayUrl: gw.match[1]!, gatewayPid: gw.pid, lanyardUrl, lanyardPid: lanyard.pid, ...setup, stop };
   } catch (err) {
     await stop();
     throw err;
