@@ -35,6 +35,12 @@ describe("check-boundaries", () => {
     expect(flagged("lib/leases/issue.ts", "../audit/append")).toEqual([]);
     expect(flagged("lib/leases/issue.ts", "@/application/x")).toEqual([]);
     expect(flagged("lib/leases/issue.ts", "app")).toEqual([]); // a package of that name
+    // Domain code uses the bottom layer (errors, shared schemas), never the HTTP wrapper; lib/api may.
+    expect(flagged("lib/leases/issue.ts", "@/lib/api/handler")).toEqual(["lib/api/handler"]);
+    expect(flagged("lib/leases/issue.ts", "../api/error-response")).toEqual(["lib/api/error-response"]);
+    expect(flagged("lib/leases/issue.ts", "@/lib/errors")).toEqual([]);
+    expect(flagged("lib/leases/issue.ts", "@/lib/schemas/common")).toEqual([]);
+    expect(flagged("lib/api/handler.ts", "@/lib/api/operations")).toEqual([]);
     // app/ may import lib/; tests may cross layers.
     expect(flagged("app/(console)/page.tsx", "@/components/ui/button")).toEqual([]);
     expect(flagged("lib/api/routes.integration.test.ts", "@/app/api/v1/decisions/route")).toEqual([]);

@@ -8,9 +8,9 @@
  */
 import http from "node:http";
 import pg from "pg";
-import { toErrorResponse } from "@/lib/api/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { authenticateEnforcementPoint, checkBodyHeaders, parseInput, parseJsonBody, tooLarge } from "@/lib/api/ep-request";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/api/client-address";
 import { assertRoutablePath } from "@/lib/api/raw-path";
 import { bodyTimeoutMs, HEADERS_TIMEOUT_MS, MAX_BODY_BYTES, requestTimeoutMs } from "@/lib/api/limits";

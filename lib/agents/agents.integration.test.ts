@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createAgent, updateAgent } from "@/lib/agents/mutations";
 import { getAgent, listAgents } from "@/lib/agents/queries";
-import { toErrorResponse } from "@/lib/api/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { advanceClock, resetClock } from "@/lib/clock";
 import { db } from "@/lib/db";
 import { updatePerson } from "@/lib/people/people";

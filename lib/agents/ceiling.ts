@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { Issue } from "@/lib/api/errors";
+import type { Issue } from "@/lib/errors";
 import type { Tx } from "@/lib/db";
 import { env } from "@/lib/env";
 

@@ -1,7 +1,7 @@
 import { lockAgent } from "@/lib/agents/ceiling";
 import type { AgentCreate, AgentPatch } from "@/lib/agents/schemas";
 import { agentInclude, toAgentView } from "@/lib/agents/view";
-import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { AppError, conflict, notFound } from "@/lib/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db, Tx } from "@/lib/db";

@@ -1,8 +1,8 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { AgentListQuery } from "@/lib/agents/schemas";
 import { agentInclude, DORMANT_AFTER_MS, toAgentView } from "@/lib/agents/view";
-import { notFound } from "@/lib/api/errors";
-import { badString } from "@/lib/api/text";
+import { notFound } from "@/lib/errors";
+import { badString } from "@/lib/schemas/text";
 import type { Db } from "@/lib/db";
 import { now } from "@/lib/clock";
 

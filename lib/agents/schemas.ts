@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Environment, IdOf, Text, ToolName } from "@/lib/api/common";
+import { Environment, IdOf, Text, ToolName } from "@/lib/schemas/common";
 
 export const AgentStatus = z.enum(["active", "suspended", "retired"]);
 

@@ -1,4 +1,4 @@
-import type { Issue } from "@/lib/api/errors";
+import type { Issue } from "@/lib/errors";
 
 /** An error answered by the v1 API, in its documented shape. */
 export class ApiError extends Error {

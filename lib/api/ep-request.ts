@@ -3,10 +3,11 @@
  * hot-path server (server/) call these same functions, so a route answers alike on both.
  */
 import type { z } from "zod";
-import { AppError, fromZod } from "@/lib/api/errors";
+import { AppError, fromZod } from "@/lib/errors";
 import { assertCleanInput } from "@/lib/api/input-guard";
 import { MAX_BODY_BYTES } from "@/lib/api/limits";
-import { enforcementPointLimiter, TokenBuckets, unknownKeyLimiter } from "@/lib/api/rate-limit";
+import { enforcementPointLimiter, unknownKeyLimiter } from "@/lib/api/rate-limit";
+import { TokenBuckets } from "@/lib/token-buckets";
 import { authenticateKey, type EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { EpScope } from "@/lib/auth/scopes";
 

@@ -1,10 +1,11 @@
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
-import { AppError, fromZod, toErrorResponse } from "@/lib/api/errors";
+import type { Caller } from "@/lib/auth/caller";
+import { AppError, fromZod } from "@/lib/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import type { Operation } from "@/lib/api/operation";
-import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { authenticateEnforcementPoint, checkBodyHeaders, parseJsonBody } from "@/lib/api/ep-request";
-import { can, type Actor } from "@/lib/auth/permissions";
+import { can } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 import { checkOrigin } from "@/lib/api/origin";
 import { assertCleanInput } from "@/lib/api/input-guard";
@@ -14,7 +15,7 @@ import { env } from "@/lib/env";
 
 export { MAX_BODY_BYTES };
 
-export type Caller = Actor | EnforcementPointActor;
+export type { Caller };
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 

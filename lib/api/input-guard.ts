@@ -1,6 +1,6 @@
-import { AppError, type Issue } from "@/lib/api/errors";
+import { AppError, type Issue } from "@/lib/errors";
 import { MAX_JSON_DEPTH } from "@/lib/api/limits";
-import { badString } from "@/lib/api/text";
+import { badString } from "@/lib/schemas/text";
 
 /**
  * Refuses, with 400 invalid_request, input that the schemas cannot describe but the database or the

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_STATUS } from "@/lib/api/errors";
+import { ERROR_STATUS } from "@/lib/errors";
 import type { Operation } from "@/lib/api/operation";
 import { operations } from "@/lib/api/operations";
 

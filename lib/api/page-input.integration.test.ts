@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { AgentListQuery } from "@/lib/agents/schemas";
 import { getAgent } from "@/lib/agents/queries";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { explainDecision } from "@/lib/audit/explain";
 import { getLeaseDetail } from "@/lib/leases/queries";
 import { ensureReceipt } from "@/lib/receipts/receipt";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientAddress } from "@/lib/api/client-address";
-import { TokenBuckets } from "@/lib/api/rate-limit";
+import { TokenBuckets } from "@/lib/token-buckets";
 
 describe("TokenBuckets", () => {
   it("allows a burst, then refuses with a Retry-After until tokens refill at the rate", () => {

@@ -1,4 +1,4 @@
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 
 /**
  * Refuses, with 400 invalid_request, a request target whose path does not percent-decode (a raw `%`,

@@ -1,5 +1,5 @@
-import { notFound } from "@/lib/api/errors";
-import { badString } from "@/lib/api/text";
+import { notFound } from "@/lib/errors";
+import { badString } from "@/lib/schemas/text";
 import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDate, IsoTime, Seq, Text } from "@/lib/api/common";
+import { IsoDate, IsoTime, Seq, Text } from "@/lib/schemas/common";
 
 /** The audit filters, shared by the explorer's URL, GET /api/v1/audit/events and the export. */
 export const AuditFilters = z.object({

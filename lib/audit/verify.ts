@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { base64url, CompactSign, compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from "jose";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { GENESIS } from "@/lib/audit/chain";
 import { requireUtf8 } from "@/lib/audit/seal";

@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
 import { now } from "@/lib/clock";
-import { TokenBuckets } from "@/lib/api/rate-limit";
+import { TokenBuckets } from "@/lib/token-buckets";
 
 type SignedInUser = { id: string; email: string; name: string; sv: number };
 

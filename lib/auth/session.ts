@@ -1,7 +1,7 @@
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/lib/auth/options";
 import { can, type Actor, type Permission } from "@/lib/auth/permissions";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { db, type Db } from "@/lib/db";
 
 /**

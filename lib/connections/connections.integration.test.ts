@@ -2,7 +2,7 @@ import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import { GET as listRoute } from "@/app/api/v1/connections/route";
 import { GET as getRoute } from "@/app/api/v1/connections/[id]/route";
-import { toErrorResponse } from "@/lib/api/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { can } from "@/lib/auth/permissions";
 import { createConnection, deleteConnection, getConnection, listConnections, updateConnection } from "@/lib/connections/connections";
 import { ConnectionCreate } from "@/lib/connections/schemas";

@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, notFound, type Issue } from "@/lib/api/errors";
+import { AppError, notFound, type Issue } from "@/lib/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdOf, Text, ToolName } from "@/lib/api/common";
+import { IdOf, Text, ToolName } from "@/lib/schemas/common";
 
 /** Lowercase, short: it prefixes upstream tool names when two connections offer the same one. */
 export const ConnectionName = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, "must be a lowercase name (letters, digits, - and _), at most 40 characters");

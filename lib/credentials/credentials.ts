@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, notFound } from "@/lib/api/errors";
+import { AppError, notFound } from "@/lib/errors";
 import { appendAudit } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";

@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, conflict, forbidden, notFound } from "@/lib/api/errors";
+import { AppError, conflict, forbidden, notFound } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdOf, Text, ToolName } from "@/lib/api/common";
+import { IdOf, Text, ToolName } from "@/lib/schemas/common";
 
 export const CREDENTIAL_KINDS = ["static", "obo", "postgres-dynamic"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];

@@ -5,7 +5,7 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as jwksRoute } from "@/app/.well-known/jwks.json/route";
 import { POST as releaseRoute } from "@/app/api/v1/credentials/release/route";
-import { toErrorResponse } from "@/lib/api/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { createConnection } from "@/lib/connections/connections";
 import { ConnectionCreate } from "@/lib/connections/schemas";
 import { createCredential, listCredentials, retireCredential, rotateCredential } from "@/lib/credentials/credentials";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Environment, ToolName } from "@/lib/api/common";
+import { Environment, ToolName } from "@/lib/schemas/common";
 
 export const REASON_CODES = [
   "granted",

@@ -1,5 +1,5 @@
 import type { EnforcementPointCreate } from "@/lib/enforcement-points/schemas";
-import { conflict, notFound } from "@/lib/api/errors";
+import { conflict, notFound } from "@/lib/errors";
 import { appendAudit } from "@/lib/audit/append";
 import { forgetCachedKeys, generateKey } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdOf } from "@/lib/api/common";
+import { IdOf } from "@/lib/schemas/common";
 import { EP_SCOPES } from "@/lib/auth/scopes";
 
 export const EnforcementPointCreate = z.strictObject({

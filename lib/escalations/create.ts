@@ -1,4 +1,4 @@
-import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { AppError, conflict, notFound } from "@/lib/errors";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";

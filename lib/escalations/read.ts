@@ -1,5 +1,5 @@
-import { AppError, notFound } from "@/lib/api/errors";
-import type { Caller } from "@/lib/api/handler";
+import { AppError, notFound } from "@/lib/errors";
+import type { Caller } from "@/lib/auth/caller";
 import type { Db } from "@/lib/db";
 import { subscribe } from "@/lib/events/bus";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdOf, ToolName } from "@/lib/api/common";
+import { IdOf, ToolName } from "@/lib/schemas/common";
 import { ResourceRef } from "@/lib/decisions/schemas";
 
 export const EscalationKind = z.enum(["step_up", "more_permission", "lease_request"]);

@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { AppError, conflict, notFound } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import { can, type Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";

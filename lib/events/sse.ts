@@ -1,4 +1,4 @@
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 
 /** One SSE message; `id` lets a reconnecting client resume with Last-Event-ID. */
 export type SseMessage = { event: string; data: unknown; id?: string };

@@ -1,6 +1,6 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
-import { AppError, type Issue } from "@/lib/api/errors";
+import { AppError, type Issue } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { can, type Actor } from "@/lib/auth/permissions";

@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, conflict, notFound } from "@/lib/api/errors";
+import { AppError, conflict, notFound } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";

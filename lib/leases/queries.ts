@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { notFound } from "@/lib/api/errors";
-import { badString } from "@/lib/api/text";
+import { notFound } from "@/lib/errors";
+import { badString } from "@/lib/schemas/text";
 import type { Db } from "@/lib/db";
 import type { LeaseListQuery } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Email, Environment, IdOf, MAX_EXPIRES_IN, MAX_TOOL_CALLS, ToolName } from "@/lib/api/common";
+import { Email, Environment, IdOf, MAX_EXPIRES_IN, MAX_TOOL_CALLS, ToolName } from "@/lib/schemas/common";
 
 export const LeaseStatus = z.enum(["pending_approval", "active", "expired", "revoked", "exhausted", "completed", "denied"]);
 export type LeaseStatus = z.infer<typeof LeaseStatus>;

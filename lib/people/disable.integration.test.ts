@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
 import { castVote } from "@/lib/escalations/vote";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toErrorResponse } from "@/lib/api/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { actorForSession } from "@/lib/auth/session";
 import { db } from "@/lib/db";
 import { createPerson, updatePerson } from "@/lib/people/people";

@@ -1,5 +1,5 @@
 import type { PersonCreate, PersonPatch } from "@/lib/people/schemas";
-import { AppError, notFound } from "@/lib/api/errors";
+import { AppError, notFound } from "@/lib/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import { hashPassword } from "@/lib/auth/password";
 import type { Actor } from "@/lib/auth/permissions";

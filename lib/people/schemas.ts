@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Email, IdOf } from "@/lib/api/common";
+import { Email, IdOf } from "@/lib/schemas/common";
 import { ROLES } from "@/lib/auth/permissions";
 
 export const Role = z.enum(ROLES);

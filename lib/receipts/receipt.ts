@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { CompactSign } from "jose";
 import { Prisma } from "@/lib/generated/prisma/client";
-import { conflict, notFound } from "@/lib/api/errors";
-import { badString } from "@/lib/api/text";
+import { conflict, notFound } from "@/lib/errors";
+import { badString } from "@/lib/schemas/text";
 import { canonicalJson } from "@/lib/audit/canonical";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";

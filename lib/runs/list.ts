@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { IdOf } from "@/lib/api/common";
-import { notFound } from "@/lib/api/errors";
-import { badString } from "@/lib/api/text";
+import { IdOf } from "@/lib/schemas/common";
+import { notFound } from "@/lib/errors";
+import { badString } from "@/lib/schemas/text";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { LIVE_STATUSES } from "@/lib/leases/schemas";

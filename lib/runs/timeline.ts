@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
-import { notFound } from "@/lib/api/errors";
+import { notFound } from "@/lib/errors";
 import { CHAINED_COLUMNS, type ChainedEvent } from "@/lib/audit/chain";
 import { toAuditView } from "@/lib/audit/explore";
 import type { Db } from "@/lib/db";

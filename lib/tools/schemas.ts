@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Risk, ToolName } from "@/lib/api/common";
+import { Risk, ToolName } from "@/lib/schemas/common";
 
 export const ToolView = z.object({
   name: ToolName,

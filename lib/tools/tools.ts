@@ -1,4 +1,4 @@
-import { notFound } from "@/lib/api/errors";
+import { notFound } from "@/lib/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdOf } from "@/lib/api/common";
+import { IdOf } from "@/lib/schemas/common";
 
 export const WEBHOOK_EVENT_NAMES = ["escalation.created", "escalation.decided"] as const;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AppError, notFound } from "@/lib/api/errors";
+import { AppError, notFound } from "@/lib/errors";
 import { appendAudit } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
 import type { Db } from "@/lib/db";

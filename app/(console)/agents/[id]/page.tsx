@@ -12,7 +12,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { formatDuration, formatUtc } from "@/components/ui/time";
 import { getAgent } from "@/lib/agents/queries";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";

@@ -3,7 +3,7 @@ import { ApprovalRules, ApprovalTabs } from "../_components/approval-tabs";
 import { HistoryFilters } from "../_components/history-filters";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
-import { IdOf } from "@/lib/api/common";
+import { IdOf } from "@/lib/schemas/common";
 import { firstParams, type SearchParams } from "@/lib/api/search-params";
 import { listAgents } from "@/lib/agents/queries";
 import { pageAccess } from "@/lib/auth/page-guard";

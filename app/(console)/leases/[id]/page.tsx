@@ -12,7 +12,7 @@ import { Card } from "@/components/ui/card";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatUtc } from "@/components/ui/time";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { firstParams, type SearchParams } from "@/lib/api/search-params";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";

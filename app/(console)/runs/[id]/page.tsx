@@ -5,7 +5,7 @@ import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatUtc } from "@/components/ui/time";
 import { listAgents } from "@/lib/agents/queries";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
 import { canRevokeLease } from "@/lib/leases/rules";

@@ -4,7 +4,7 @@ import { formatAuditTime } from "../../_components/format";
 import { StatusBadge } from "@/components/ui/badge";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { explainDecision } from "@/lib/audit/explain";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";

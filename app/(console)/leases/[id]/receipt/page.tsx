@@ -10,7 +10,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { tableClass, tdClass, thClass } from "@/components/ui/table";
 import { formatDuration, formatUtc } from "@/components/ui/time";
 import { listAgents } from "@/lib/agents/queries";
-import { AppError } from "@/lib/api/errors";
+import { AppError } from "@/lib/errors";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
 import { ensureReceipt } from "@/lib/receipts/receipt";

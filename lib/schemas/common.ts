@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badString } from "@/lib/api/text";
+import { badString } from "@/lib/schemas/text";
 
 export const IdOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[a-z0-9]{1,40}$`), `must be a ${prefix}_ id`);
 export const ToolName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, "must be a system.action tool name").max(100);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AppError, isStoreUnavailable, toErrorResponse } from "@/lib/api/errors";
+import { AppError, isStoreUnavailable } from "@/lib/errors";
+import { toErrorResponse } from "@/lib/api/error-response";
 import { findInError } from "@/lib/db-errors";
 
 // The shapes below are what Prisma 7 with @prisma/adapter-pg throws (seen in this project's logs).
