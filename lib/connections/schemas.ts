@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CREDENTIAL_KINDS, Inject } from "@/lib/credentials/schemas";
 import { IdOf, Text, ToolName } from "@/lib/schemas/common";
 
 /** Lowercase, short: it prefixes upstream tool names when two connections offer the same one. */
@@ -79,8 +80,25 @@ export const ConnectionView = z.object({
   resources: DecidedAs.nullable(),
   prompts: DecidedAs.nullable(),
   enforcementPointIds: z.array(z.string()),
+  credentials: z
+    .array(z.object({ name: z.string(), kind: z.enum(CREDENTIAL_KINDS), inject: Inject, tools: z.array(z.string()) }))
+    .describe("the live credentials of the vault serving this connection: where each goes and which tools it serves, never a value"),
   version: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type ConnectionView = z.infer<typeof ConnectionView>;
+
+export const ConnectionTestRequest = z.strictObject({
+  timeoutMs: z.number().int().min(1000).max(30_000).optional().describe("how long to wait for the upstream (default 10 s)"),
+});
+/** What a test of a connection found: the upstream's tools and which the mapping covers; a failure as text. */
+export const ConnectionTestResult = z.object({
+  ok: z.boolean(),
+  durationMs: z.number(),
+  server: z.object({ name: z.string(), version: z.string() }).nullable(),
+  tools: z.array(z.object({ name: z.string(), title: z.string().nullable(), description: z.string().nullable(), mappedTo: z.string().nullable().describe("the catalog tool it is decided as; null: unmapped, so invisible through the gateway") })),
+  missing: z.array(z.string()).describe("mapped upstream tools the server does not offer"),
+  error: z.string().nullable().describe("why it failed, with every stored env/header value redacted"),
+});
+export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
