@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { EnforcementPointsSection } from "./_components/enforcement-points-section";
 import { PeopleSection } from "./_components/people-section";
 import { SigningKeySection } from "./_components/signing-key-section";
@@ -46,6 +47,11 @@ export default async function SettingsPage() {
             {s.label}
           </a>
         ))}
+        {can(actor, "connections.manage") && (
+          <Link href="/settings/connections" className="rounded-full border border-indigo-300 bg-indigo-50 px-3 py-1 text-sm text-indigo-800 hover:bg-indigo-100" data-testid="settings-connections-link">
+            Connections →
+          </Link>
+        )}
       </nav>
       <div className="space-y-8">
         <section id="people" aria-labelledby="people-title" className="scroll-mt-6">
