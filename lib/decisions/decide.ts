@@ -10,6 +10,7 @@ import { EscalationRace, openEscalation } from "@/lib/escalations/open";
 import { announceRuns } from "@/lib/events/bus";
 import { deadLink, lockChain } from "@/lib/leases/chain";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
+import { auditArguments, withArgumentsDigest } from "@/lib/decisions/arguments";
 import { newId } from "@/lib/ids";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
 import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
@@ -44,8 +45,9 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
  * verdict is committed with writes that re-check everything they rely on (status, expiry, budget,
  * approval), so a verdict that went stale is evaluated again and concurrent calls never overspend.
  */
-export async function decide(db: Db, ep: EnforcementPointActor, input: DecisionRequest): Promise<DecisionResponse> {
+export async function decide(db: Db, ep: EnforcementPointActor, request: DecisionRequest): Promise<DecisionResponse> {
   const started = performance.now();
+  const input = withArgumentsDigest(request);
   const token = await verifyLeaseToken(db, input.leaseToken);
   if (!token.ok) {
     return commit(db, { ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } });
@@ -147,7 +149,7 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
         if (consumed) {
           spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${c.chain!.leases.map((l) => l.id)}::text[], ${at})`);
         } else {
-          row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool and resource (unknown, already used, expired, or granted for another call)` }] };
+          row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool, resource and arguments (unknown, already used, expired, or granted for another call)` }] };
         }
       } else {
         // A chain revoked since it was read opens no escalation: evaluate again (and deny). Once the
@@ -194,6 +196,8 @@ export function decisionRecord(c: CommitInput, r: DecisionRow) {
     leaseVersion: r.leaf?.version ?? null,
     latencyMs: r.latencyMs,
     createdAt: r.at,
+    arguments: c.input.arguments ?? null,
+    argumentsDigest: c.input.argumentsDigest ?? null,
   };
 }
 
@@ -202,10 +206,11 @@ function decisionInsertSql(c: CommitInput, r: DecisionRow): Prisma.Sql {
   const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
   return Prisma.sql`
     INSERT INTO "decisions" ("id", "leaseId", "runId", "agentId", "enforcementPointId", "tool", "resource", "context", "outcome", "reasons",
-      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt")
+      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt", "arguments", "argumentsDigest")
     VALUES (${d.id}, ${d.leaseId}, ${d.runId}, ${d.agentId}, ${d.enforcementPointId},
       ${d.tool}, ${json(d.resource)}::jsonb, ${json(d.context)}::jsonb, ${d.outcome}, ${JSON.stringify(d.reasons)}::jsonb,
-      ${d.escalationId}, ${d.approvalId}, ${d.tokenJti}, ${d.leaseVersion}::integer, ${d.latencyMs}::double precision, ${d.createdAt})`;
+      ${d.escalationId}, ${d.approvalId}, ${d.tokenJti}, ${d.leaseVersion}::integer, ${d.latencyMs}::double precision, ${d.createdAt},
+      ${json(d.arguments)}::jsonb, ${d.argumentsDigest})`;
 }
 
 export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
@@ -222,7 +227,7 @@ export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
     tokenJti: c.claims?.leaseId ?? null,
     tool: c.input.tool,
     outcome: r.verdict.outcome,
-    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs },
+    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs, ...auditArguments(c.input) },
   };
 }
 
@@ -249,6 +254,8 @@ async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, inpu
     UPDATE "escalations" SET "status" = 'consumed'
     WHERE "approvalId" = ${approvalId} AND "status" = 'approved' AND "kind" = 'step_up' AND "leaseId" = ${leaseId}
       AND "tool" = ${input.tool} AND "approvalExpiresAt" > ${at}
+      -- bound to the arguments people saw: another digest, or none where one was approved (or one where none was), is not this approval
+      AND "argumentsDigest" IS NOT DISTINCT FROM ${input.argumentsDigest ?? null}::text
       AND ((${resource === null} AND "resource" IS NULL) OR ("resource" ->> 'type' = ${resource?.type ?? ""} AND "resource" ->> 'id' = ${resource?.id ?? ""}))
     RETURNING "id"`);
   return rows[0]?.id ?? null;
@@ -262,6 +269,8 @@ async function openStepUp(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, de
       lease: leaf,
       tool: c.input.tool,
       resource: c.input.resource ? { type: c.input.resource.type, id: c.input.resource.id } : null,
+      arguments: c.input.arguments ?? null,
+      argumentsDigest: c.input.argumentsDigest ?? null,
       justification: c.verdict.reasons[0]?.message ?? "step-up required by policy",
       risk: c.tool?.risk ?? "critical",
       requiredApprovals: c.tool?.requiredApprovals ?? null,

@@ -20,6 +20,7 @@ import {
   type Spent,
 } from "@/lib/decisions/decide";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
+import { withArgumentsDigest } from "@/lib/decisions/arguments";
 import type { Verdict } from "@/lib/decisions/evaluate";
 import { announceRuns } from "@/lib/events/bus";
 import { newId } from "@/lib/ids";
@@ -108,8 +109,9 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
     return response(row, c.chain, []);
   }
 
-  async function hotDecide(ep: EnforcementPointActor, input: DecisionRequest): Promise<DecisionResponse> {
+  async function hotDecide(ep: EnforcementPointActor, request: DecisionRequest): Promise<DecisionResponse> {
     const started = performance.now();
+    const input = withArgumentsDigest(request);
     const token = await verifyLeaseTokenFast(db, input.leaseToken);
     if (!token.ok) return record({ ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } }, true);
     const claims = token.claims;

@@ -37,6 +37,10 @@ export const EscalationView = z.object({
   agentId: z.string(),
   tool: z.string().nullable(),
   resource: z.object({ type: z.string(), id: z.string() }).nullable(),
+  /** a step-up's call arguments as the enforcement point sent them (null: none sent, or only their digest) */
+  arguments: z.record(z.string(), z.unknown()).nullable(),
+  /** the digest its approval is bound to (null: a call that carried no arguments digest) */
+  argumentsDigest: z.string().nullable(),
   justification: z.string(),
   status: EscalationStatus,
   requiredApprovals: z.number(),

@@ -10,6 +10,8 @@ type Row = {
   agentId: string;
   tool: string | null;
   resource: unknown;
+  arguments: unknown;
+  argumentsDigest: string | null;
   justification: string;
   status: string;
   requiredApprovals: number;
@@ -30,6 +32,8 @@ export function toEscalationView(e: Row): EscalationView {
     agentId: e.agentId,
     tool: e.tool,
     resource: (e.resource as EscalationView["resource"]) ?? null,
+    arguments: (e.arguments as EscalationView["arguments"]) ?? null,
+    argumentsDigest: e.argumentsDigest,
     justification: e.justification,
     status: e.status as EscalationView["status"],
     requiredApprovals: e.requiredApprovals,

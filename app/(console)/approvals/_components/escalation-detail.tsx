@@ -103,11 +103,28 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
 
         {item.kind === "lease_request" && <LeaseScope item={item} />}
 
+        {item.kind === "step_up" && (item.arguments || item.argumentsDigest) && <CallArguments item={item} />}
+
         <RecentDecisions item={item} />
 
         {pending && <VoteForm key={item.id} item={item} viewer={viewer} />}
       </div>
     </article>
+  );
+}
+
+/** The exact call people approve: an approval is valid only for arguments with this digest. */
+function CallArguments({ item }: { item: QueueItem }) {
+  return (
+    <section aria-label="The call's arguments" data-testid="escalation-arguments">
+      <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Arguments</h3>
+      {item.arguments ? (
+        <pre className="mt-1 max-h-72 overflow-auto rounded-md border border-slate-200 bg-slate-50 p-3 font-mono text-xs whitespace-pre-wrap break-all text-slate-800">{JSON.stringify(item.arguments, null, 2)}</pre>
+      ) : (
+        <p className="mt-1 text-sm text-slate-600">Not sent: the enforcement point sent only their digest.</p>
+      )}
+      {item.argumentsDigest && <p className="mt-1 font-mono text-xs break-all text-slate-400">sha-256 {item.argumentsDigest} — the approval is valid only for these arguments</p>}
+    </section>
   );
 }
 
