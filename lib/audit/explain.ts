@@ -1,6 +1,7 @@
 import { notFound } from "@/lib/errors";
 import { badString } from "@/lib/schemas/text";
 import type { Db } from "@/lib/db";
+import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import type { Grant } from "@/lib/leases/schemas";
 
 /**
@@ -35,6 +36,7 @@ export async function explainDecision(db: Db, decisionId: string) {
       tool: d.tool,
       resource: d.resource,
       context: d.context,
+      mcp: mcpCallOf(d.context, { arguments: d.arguments, argumentsDigest: d.argumentsDigest }),
       outcome: d.outcome,
       reasons: d.reasons as { code: string; message: string }[],
       escalationId: d.escalationId,

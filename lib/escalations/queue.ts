@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { EscalationListQuery } from "@/lib/escalations/schemas";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import type { Grant } from "@/lib/leases/schemas";
+import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { riskOf } from "@/lib/tools/risk";
 
@@ -32,6 +33,11 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery>) 
   const decisions = leaseIds.length
     ? await db.decision.findMany({ where: { leaseId: { in: leaseIds } }, orderBy: { createdAt: "desc" }, take: RECENT_DECISIONS * leaseIds.length * 2 })
     : [];
+  // The call a step-up holds, as the enforcement point sent it (its MCP session and upstream tool).
+  const asked = rows.map((r) => r.decisionId).filter((id): id is string => !!id);
+  const calls = new Map(
+    asked.length ? (await db.decision.findMany({ where: { id: { in: asked } }, select: { id: true, context: true } })).map((d) => [d.id, mcpCallOf(d.context)] as const) : [],
+  );
   const catalog = await toolCatalog(db);
   return rows.map((r) => {
     const grants = r.lease.grants as Grant[];
@@ -39,6 +45,7 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery>) 
     return {
       ...toEscalationView(r),
       risk,
+      mcp: r.decisionId ? (calls.get(r.decisionId) ?? null) : null,
       agent: r.agent,
       lease: {
         id: r.lease.id,

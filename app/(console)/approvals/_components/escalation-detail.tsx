@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Countdown } from "./countdown";
 import { KIND_LABEL, approvalsGiven, askText, decidedBy, effectText, resourceText, type QueueItem } from "./prompt-text";
 import { escalationKey } from "./use-escalations";
+import { McpCallDetails } from "@/components/decisions/mcp-call";
 import { TimeLeft } from "@/components/leases/time-left";
 import { RiskBadge, StatusBadge } from "@/components/ui/badge";
 import { BudgetBar } from "@/components/ui/budget-bar";
@@ -102,6 +103,15 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
         </dl>
 
         {item.kind === "lease_request" && <LeaseScope item={item} />}
+
+        {item.kind === "step_up" && item.mcp && (item.mcp.session || item.mcp.connection) && (
+          <section aria-label="Through the MCP gateway" data-testid="escalation-mcp">
+            <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Through the MCP gateway</h3>
+            <div className="mt-1">
+              <McpCallDetails call={item.mcp} showArguments={false} testId="escalation-mcp-call" />
+            </div>
+          </section>
+        )}
 
         {item.kind === "step_up" && (item.arguments || item.argumentsDigest) && <CallArguments item={item} />}
 

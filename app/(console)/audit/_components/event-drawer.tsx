@@ -3,7 +3,9 @@ import Link from "next/link";
 import { useEffect, useRef } from "react";
 import { StatusBadge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
+import { McpCallDetails } from "@/components/decisions/mcp-call";
 import type { AuditEventView } from "@/lib/audit/schemas";
+import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import type { AuditFilterValues } from "./filters";
 import { formatAuditTime } from "./format";
 
@@ -20,6 +22,8 @@ export function EventDrawer({ event, agentName, onClose, onNarrow }: { event: Au
   }, [event.seq, onClose]);
 
   const decisionId = event.decisionId ?? (event.action === "decision" && event.subjectType === "decision" ? event.subjectId : null);
+  const p = (event.payload ?? {}) as { context?: unknown; arguments?: unknown; argumentsDigest?: unknown };
+  const call = event.action === "decision" ? mcpCallOf(p.context, { arguments: p.arguments, argumentsDigest: p.argumentsDigest }) : null;
   return (
     <aside
       ref={panel}
@@ -52,6 +56,12 @@ export function EventDrawer({ event, agentName, onClose, onNarrow }: { event: Au
               Explain decision
             </Link>
           </div>
+        )}
+        {call && (
+          <section aria-label="The exact call" className="rounded-md border border-violet-200 bg-violet-50/40 p-3">
+            <h3 className="mb-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">The exact call</h3>
+            <McpCallDetails call={call} testId="drawer-mcp-call" />
+          </section>
         )}
         <dl className="grid grid-cols-[9rem_1fr] gap-x-3 gap-y-2">
           <Row label="Actor">

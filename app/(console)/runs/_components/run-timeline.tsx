@@ -5,12 +5,14 @@ import { useCallback, useMemo, useRef, useState } from "react";
 import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, type TimelineRow } from "./timeline-model";
 import { useRunEvents, type RunEvent, type StreamState } from "./use-run-events";
 import { RevokeLease } from "../../leases/_components/lease-actions";
+import { McpCallDetails, McpCallLine } from "@/components/decisions/mcp-call";
 import { TimeLeft } from "@/components/leases/time-left";
 import { StatusBadge } from "@/components/ui/badge";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { Card } from "@/components/ui/card";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch } from "@/lib/api/client";
+import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import type { LeaseView } from "@/lib/leases/schemas";
 
 const LIVE = new Set(["active", "pending_approval"]);
@@ -167,6 +169,7 @@ function EventLine({ event, type, seq, outcome, children, testExtra }: { event: 
 function DecisionRow({ event }: { event: RunEvent }) {
   const p = decisionPayload(event);
   const outcome = event.data.outcome ?? "unknown";
+  const call = mcpCallOf(p.context, { arguments: p.arguments, argumentsDigest: p.argumentsDigest });
   return (
     <EventLine event={event} type="decision" seq={event.data.seq} outcome={outcome}>
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
@@ -188,6 +191,16 @@ function DecisionRow({ event }: { event: RunEvent }) {
         </span>
       </div>
       {outcome !== "allow" && p.reasons?.[0] && <p className="mt-0.5 text-xs text-slate-600">{p.reasons[0].message}</p>}
+      {call && (
+        <details className="mt-1" data-testid="decision-mcp">
+          <summary className="cursor-pointer list-inside">
+            <McpCallLine call={call} />
+          </summary>
+          <div className="mt-1 rounded-md border border-slate-200 bg-white p-2">
+            <McpCallDetails call={call} />
+          </div>
+        </details>
+      )}
     </EventLine>
   );
 }

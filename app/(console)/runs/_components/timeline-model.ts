@@ -15,7 +15,7 @@ function payload<T>(e: RunEvent): Partial<T> {
   return (e.data.payload && typeof e.data.payload === "object" ? e.data.payload : {}) as Partial<T>;
 }
 
-export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null }>(e);
+export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null; context: unknown; arguments: unknown; argumentsDigest: unknown }>(e);
 export const escalationPayload = (e: RunEvent) => payload<{ kind: string; resource: ResourceRef; justification: string; reason: string; status: string; expiresAt: string }>(e);
 export const leasePayload = (e: RunEvent) =>
   payload<{ lease: { id: string; agentId: string; maxToolCalls: number; expiresAt: string; grants: { tool: string }[]; status: string }; parentRunId: string; pendingBecause: unknown; reason: string; status: string; cascadedFrom: string[] | null; grant: { tool: string } }>(e);

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatAuditTime } from "../../_components/format";
+import { McpCallDetails } from "@/components/decisions/mcp-call";
 import { StatusBadge } from "@/components/ui/badge";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
@@ -217,6 +218,12 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
             <dt className="text-slate-500">Context</dt>
             <dd>{json(d.context) ? <pre className="overflow-x-auto rounded bg-slate-50 p-2 font-mono text-xs">{json(d.context)}</pre> : "—"}</dd>
           </dl>
+          {d.mcp && (
+            <section aria-label="The exact call" className="mt-3 rounded-md border border-violet-200 bg-violet-50/40 p-3">
+              <h3 className="mb-1 text-xs font-semibold tracking-wide text-slate-600 uppercase">The exact call, as the gateway sent it</h3>
+              <McpCallDetails call={d.mcp} testId="explain-mcp-call" />
+            </section>
+          )}
         </Step>
       </ol>
     </div>
