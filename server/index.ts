@@ -1,6 +1,7 @@
 /**
  * Lanyard's HTTP server: it owns the port, answers the enforcement-point hot path itself (POST
- * /api/v1/decisions, and GET /api/v1/escalations/{id} with a key, the long-poll) and hands every other
+ * /api/v1/decisions, POST /api/v1/decisions/{id}/outcome, and GET /api/v1/escalations/{id} with a key,
+ * the long-poll) and hands every other
  * request to a fallback (Next's request handler in production; a stub in tests). Next's router costs
  * about 0.8 ms of CPU per request here even for an empty handler; these routes run many times per
  * agent step. The rules (authentication, limits, parsing, decisions) are the same lib/ functions the
@@ -15,7 +16,8 @@ import { CLIENT_ADDRESS_HEADER } from "@/lib/api/client-address";
 import { assertRoutablePath } from "@/lib/api/raw-path";
 import { bodyTimeoutMs, HEADERS_TIMEOUT_MS, MAX_BODY_BYTES, requestTimeoutMs } from "@/lib/api/limits";
 import { operations } from "@/lib/api/operations";
-import { DecisionRequest } from "@/lib/decisions/schemas";
+import { DecisionRequest, OutcomeParams, OutcomeRequest } from "@/lib/decisions/schemas";
+import { recordOutcome } from "@/lib/decisions/outcome";
 import { EscalationParams, WaitQuery } from "@/lib/escalations/schemas";
 import { forgetCachedKeys } from "@/lib/auth/enforcement-point";
 import { db, type Db } from "@/lib/db";
@@ -34,6 +36,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const MAX_QUEUED = 4_096;
 
 const ESCALATION_PATH = /^\/api\/v1\/escalations\/([^/]+)$/;
+const OUTCOME_PATH = /^\/api\/v1\/decisions\/([^/]+)\/outcome$/;
 
 /** The hot path's own pool (pg, no Prisma): its size and the bounded wait for a connection, then 503. */
 export function createHotPool(opts: { max?: number; waitMs?: number } = {}): pg.Pool {
@@ -70,6 +73,9 @@ export function createLanyardServer(opts: { fallback: Fallback; pool?: pg.Pool; 
     }
     const path = (req.url ?? "/").split("?", 1)[0]!;
     if (req.method === "POST" && path === "/api/v1/decisions") return void answer(res, () => decisionRoute(req, res));
+    // An outcome follows every allowed call an MCP gateway forwards: as frequent as allows themselves.
+    const outcome = req.method === "POST" ? OUTCOME_PATH.exec(path) : null;
+    if (outcome) return void answer(res, () => outcomeRoute(req, decodeURIComponent(outcome[1]!)), operations.reportOutcome.responseStatus);
     const esc = req.method === "GET" && req.headers.authorization !== undefined ? ESCALATION_PATH.exec(path) : null;
     if (esc && esc[1] !== "stream") return void answer(res, () => escalationRoute(req, res, decodeURIComponent(esc[1]!)));
     // A console session (no Authorization header) and every other route: Next.
@@ -85,6 +91,14 @@ export function createLanyardServer(opts: { fallback: Fallback; pool?: pg.Pool; 
     const body = parseJsonBody(DecisionRequest, raw);
     admit(pool);
     return hotPath.decide(ep, body);
+  }
+
+  async function outcomeRoute(req: http.IncomingMessage, id: string): Promise<unknown> {
+    const raw = await readBody(req);
+    const ep = await authenticateEnforcementPoint(req.headers.authorization, operations.reportOutcome.scope, () => req.headers[CLIENT_ADDRESS_HEADER] as string);
+    const params = parseInput(OutcomeParams, { id }, "params");
+    const body = parseJsonBody(OutcomeRequest, raw);
+    return recordOutcome(prisma, ep, params.id, body);
   }
 
   async function escalationRoute(req: http.IncomingMessage, res: http.ServerResponse, id: string): Promise<unknown> {
@@ -105,8 +119,8 @@ function admit(pool: pg.Pool): void {
   if (pool.waitingCount >= MAX_QUEUED) throw new AppError("store_unavailable", "Too many decisions waiting; fail closed and retry");
 }
 
-async function answer(res: http.ServerResponse, run: () => Promise<unknown>): Promise<void> {
-  let status = 200;
+async function answer(res: http.ServerResponse, run: () => Promise<unknown>, okStatus = 200): Promise<void> {
+  let status = okStatus;
   let headers: Record<string, string> = { "content-type": "application/json" };
   let body: string;
   try {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineOperation } from "@/lib/api/operation";
 import { AgentCreate, AgentListQuery, AgentParams, AgentPatch, AgentView } from "@/lib/agents/schemas";
-import { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
+import { DecisionRequest, DecisionResponse, OutcomeParams, OutcomeRequest, OutcomeView } from "@/lib/decisions/schemas";
 import { EnforcementPointCreate, EnforcementPointParams, EnforcementPointView } from "@/lib/enforcement-points/schemas";
 import {
   ApproveLeaseRequest,
@@ -28,6 +28,7 @@ const LeaseOne = z.object({ lease: LeaseView });
 // Every v1 operation, in one place: the route handlers validate with these, and /api/v1/openapi.json is built from them.
 export const operations = {
   decide: defineOperation({ method: "POST", path: "/api/v1/decisions", tag: "decisions", summary: "Ask before a tool call: allow, deny or escalate", auth: "enforcement-point", scope: "decisions:write", body: DecisionRequest, response: DecisionResponse, errors: [400, 401, 403, 413, 503] }),
+  reportOutcome: defineOperation({ method: "POST", path: "/api/v1/decisions/{id}/outcome", tag: "decisions", summary: "After an allowed call: what happened (ok/error, a digest of the result, duration, a short summary). Only the key that received the allow, once: again is 409, after a deny or escalate 409, another key's decision 403, unknown 404. Audited as decision.outcome; shown in the run timeline, explain and the receipt", auth: "enforcement-point", scope: "decisions:write", params: OutcomeParams, body: OutcomeRequest, response: z.object({ outcome: OutcomeView }), responseStatus: 201, errors: [400, 401, 403, 404, 409] }),
 
   issueLease: defineOperation({ method: "POST", path: "/api/v1/leases", tag: "leases", summary: "Issue a lease (person) or request one (enforcement point)", auth: "session-or-enforcement-point", permission: "leases.issue", scope: "leases:request", body: LeaseRequest, response: LeaseIssued, responseStatus: 201, errors: [400, 401, 403, 413, 422] }),
   listLeases: defineOperation({ method: "GET", path: "/api/v1/leases", tag: "leases", summary: "List leases", auth: "session", permission: "leases.read", query: LeaseListQuery, response: z.object({ leases: z.array(LeaseView) }) }),
@@ -85,7 +86,7 @@ export const operations = {
   listCheckpoints: defineOperation({ method: "GET", path: "/api/v1/audit/checkpoints", tag: "audit", summary: "Signed checkpoints of the chain head (Ed25519 JWS, verifiable with the JWKS), for outside parties", auth: "session", permission: "audit.read", response: z.object({ checkpoints: z.array(z.object({ id: z.string(), headSeq: z.string(), headHash: z.string(), count: z.string(), kid: z.string(), jws: z.string(), createdAt: z.string() })) }) }),
   explainDecision: defineOperation({ method: "GET", path: "/api/v1/decisions/{id}/explain", tag: "audit", summary: "Who delegated, who approved, which agent, which grants were in force, which token — for one decision", auth: "session", permission: "audit.read", params: z.object({ id: z.string().regex(/^dec_[a-z0-9]{1,40}$/) }), errors: [403, 404] }),
 
-  runEvents: defineOperation({ method: "GET", path: "/api/v1/runs/{id}/events", tag: "runs", summary: "Server-Sent Events of a run and its subagents: lease.issued, lease.delegated, decision, escalation.created, escalation.decided, lease.revoked, lease.ended (id = audit seq; resume with Last-Event-ID)", auth: "session", permission: "runs.read", params: z.object({ id: z.string().regex(/^run_[a-z0-9_]{1,60}$/) }), errors: [403, 404] }),
+  runEvents: defineOperation({ method: "GET", path: "/api/v1/runs/{id}/events", tag: "runs", summary: "Server-Sent Events of a run and its subagents: lease.issued, lease.delegated, decision, decision.outcome, escalation.created, escalation.decided, lease.revoked, lease.ended (id = audit seq; resume with Last-Event-ID)", auth: "session", permission: "runs.read", params: z.object({ id: z.string().regex(/^run_[a-z0-9_]{1,60}$/) }), errors: [403, 404] }),
 
   dashboard: defineOperation({ method: "GET", path: "/api/v1/dashboard", tag: "dashboard", summary: "Decisions per minute, top denied tools, escalation times, active leases, standing exposure, dormant and orphaned agents", auth: "session", permission: "console.view" }),
 

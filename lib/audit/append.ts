@@ -13,7 +13,7 @@ export type AuditActor =
  * export can know them all, and a misspelt action does not compile.
  */
 export const AUDIT_ACTIONS = [
-  "decision",
+  "decision", "decision.outcome",
   "lease.issued", "lease.requested", "lease.delegated", "lease.grant_added", "lease.approved", "lease.denied", "lease.revoked", "lease.ended",
   "escalation.created", "escalation.voted", "escalation.vote_withdrawn", "escalation.decided", "escalation.cancelled", "escalation.consumed",
   "agent.created", "agent.updated", "agent.suspended", "agent.retired", "agent.reactivated",

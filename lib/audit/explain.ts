@@ -14,6 +14,8 @@ export async function explainDecision(db: Db, decisionId: string) {
   if (badString(decisionId)) throw notFound("decision"); // from a page's address: PostgreSQL would fail on it (a 500)
   const d = await db.decision.findUnique({ where: { id: decisionId }, include: { enforcementPoint: { select: { id: true, name: true } } } });
   if (!d) throw notFound(`decision ${decisionId}`);
+  // What happened after an allow, as the deciding key reported it (null: not reported, or not an allow).
+  const reported = await db.decisionOutcome.findUnique({ where: { decisionId } });
   const lease = d.leaseId
     ? await db.lease.findUnique({ where: { id: d.leaseId }, include: { delegator: { select: { id: true, email: true, name: true } }, approvedBy: { select: { id: true, email: true, name: true } }, agent: { select: { id: true, name: true, ownerId: true } } } })
     : null;
@@ -44,6 +46,9 @@ export async function explainDecision(db: Db, decisionId: string) {
       latencyMs: d.latencyMs,
       enforcementPoint: d.enforcementPoint,
     },
+    callOutcome: reported
+      ? { status: reported.status, resultDigest: reported.resultDigest, durationMs: reported.durationMs, summary: reported.summary, at: reported.createdAt.toISOString() }
+      : null,
     token: { jti: d.tokenJti },
     agent: lease?.agent ?? (d.agentId ? { id: d.agentId, name: null, ownerId: null } : null),
     lease: lease

@@ -6,6 +6,7 @@ import { badString } from "@/lib/schemas/text";
 import { canonicalJson } from "@/lib/audit/canonical";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 import { ALG, keys } from "@/lib/tokens/keys";
@@ -25,7 +26,8 @@ export type ReceiptBody = {
   endedAt: string;
   endedReason: string;
   status: string;
-  toolCalls: { tool: string; resource: { type: string; id: string } | null; decision: string; at: string }[];
+  /** each call decided for the lease; `outcome`: what happened after an allow, as the enforcement point reported it (null: not reported when the receipt was made) */
+  toolCalls: { tool: string; resource: { type: string; id: string } | null; decision: string; at: string; outcome: CallOutcome | null }[];
   resourcesTouched: { type: string; id: string }[];
   approvalsRequested: { escalationId: string; kind: string; tool: string | null; resource: unknown; status: string; approvals: { by: string; verdict: string; reason: string; at: string }[] }[];
   denied: { tool: string; resource: { type: string; id: string } | null; reasons: string[]; at: string }[];
@@ -35,6 +37,10 @@ export type ReceiptBody = {
   credentialsUsed: { name: string; connectionId: string; kind: string; releases: number }[];
 };
 export type Receipt = ReceiptBody & { digest: string };
+export type CallOutcome = { status: string; resultDigest: string | null; durationMs: number | null; summary: string | null; at: string };
+
+/** An ended lease whose allowed calls still lack outcomes waits this long for them before the receipts job writes its receipt. */
+export const OUTCOME_GRACE_MS = 60_000;
 
 /** sha-256 of the receipt's canonical JSON (RFC 8785), without its digest field. */
 export function receiptDigest(body: ReceiptBody): string {
@@ -48,7 +54,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
   });
   if (!l) throw notFound(`lease ${leaseId}`);
   if (!ENDED.includes(l.status) || !l.endedAt) throw conflict(`lease ${leaseId} is ${l.status}: its receipt exists once it ends`);
-  const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true } });
+  const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true, callOutcome: true } });
   const escalations = await db.escalation.findMany({ where: { leaseId }, orderBy: { createdAt: "asc" }, include: { votes: { include: { voter: { select: { email: true } } }, orderBy: { createdAt: "asc" } } } });
   // From the audit log: each release is an event there (lib/credentials/release.ts), with no value in it.
   const released = await db.$queryRaw<{ name: string; connectionId: string; kind: string; releases: number }[]>(Prisma.sql`
@@ -77,7 +83,15 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     endedAt: l.endedAt.toISOString(),
     endedReason: l.endedReason ?? l.status,
     status: l.status,
-    toolCalls: decisions.map((d) => ({ tool: d.tool, resource: resource(d.resource), decision: d.outcome, at: d.createdAt.toISOString() })),
+    toolCalls: decisions.map((d) => ({
+      tool: d.tool,
+      resource: resource(d.resource),
+      decision: d.outcome,
+      at: d.createdAt.toISOString(),
+      outcome: d.callOutcome
+        ? { status: d.callOutcome.status, resultDigest: d.callOutcome.resultDigest, durationMs: d.callOutcome.durationMs, summary: d.callOutcome.summary, at: d.callOutcome.createdAt.toISOString() }
+        : null,
+    })),
     resourcesTouched: [...touched.values()].sort((a, b) => (a.type + a.id < b.type + b.id ? -1 : 1)),
     approvalsRequested: escalations.map((e) => ({
       escalationId: e.id,
@@ -133,11 +147,21 @@ async function keyActedOn(db: Db, epId: string, leaseId: string): Promise<boolea
   return row?.ok === true;
 }
 
-/** Background: receipts for leases that ended (expired, revoked, exhausted …) and have none yet. */
-export async function writeMissingReceipts(db: Db, limit = 50): Promise<number> {
+/**
+ * Background: receipts for leases that ended (expired, revoked, exhausted …) and have none yet. A lease
+ * whose last allowed calls are still running when it ends (the allow that exhausted it, typically) has
+ * their outcomes reported only after its end: it waits up to OUTCOME_GRACE_MS for them, so that its
+ * receipt says what those calls did.
+ */
+export async function writeMissingReceipts(db: Db, limit = 50, only?: string[]): Promise<number> {
+  const graceFrom = new Date(now().getTime() - OUTCOME_GRACE_MS);
   const due = await db.$queryRaw<{ id: string }[]>`
     SELECT l."id" FROM "leases" l LEFT JOIN "receipts" r ON r."leaseId" = l."id"
     WHERE l."endedAt" IS NOT NULL AND l."status" = ANY(${ENDED}::text[]) AND r."leaseId" IS NULL
+      AND (${only === undefined} OR l."id" = ANY(${only ?? []}::text[]))
+      AND (l."endedAt" <= ${graceFrom} OR NOT EXISTS (
+        SELECT 1 FROM "decisions" d LEFT JOIN "decision_outcomes" o ON o."decisionId" = d."id"
+        WHERE d."leaseId" = l."id" AND d."outcome" = 'allow' AND o."decisionId" IS NULL))
     ORDER BY l."endedAt" LIMIT ${limit}`;
   for (const { id } of due) await ensureReceipt(db, id);
   return due.length;

@@ -13,6 +13,7 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   "lease.approved": "lease.issued",
   "lease.delegated": "lease.delegated",
   decision: "decision",
+  "decision.outcome": "decision.outcome",
   "escalation.created": "escalation.created",
   "escalation.decided": "escalation.decided",
   "escalation.consumed": "escalation.decided",

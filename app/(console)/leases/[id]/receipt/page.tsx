@@ -127,6 +127,7 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
                   <th className={thClass}>Tool</th>
                   <th className={thClass}>Resource</th>
                   <th className={thClass}>Decision</th>
+                  <th className={thClass}>Outcome</th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -137,6 +138,20 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
                     <td className={`${tdClass} font-mono text-xs`}>{resourceText(c.resource)}</td>
                     <td className={tdClass}>
                       <StatusBadge status={c.decision} testId="receipt-call-decision" />
+                    </td>
+                    <td className={`${tdClass} text-xs`} data-testid="receipt-call-outcome">
+                      {/* receipts written before outcomes existed carry no field at all */}
+                      {c.outcome ? (
+                        <span title={c.outcome.resultDigest ? `result sha-256 ${c.outcome.resultDigest}` : undefined}>
+                          <span className={c.outcome.status === "ok" ? "text-emerald-700" : "text-rose-700"}>{c.outcome.status}</span>
+                          {c.outcome.durationMs !== null && <span className="text-slate-500"> · {Math.round(c.outcome.durationMs)} ms</span>}
+                          {c.outcome.summary && <span className="text-slate-600"> · {c.outcome.summary}</span>}
+                        </span>
+                      ) : c.decision === "allow" ? (
+                        <span className="text-slate-400">not reported</span>
+                      ) : (
+                        <span className="text-slate-400">—</span>
+                      )}
                     </td>
                   </tr>
                 ))}
