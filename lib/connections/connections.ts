@@ -7,11 +7,17 @@ import type { Db, Tx } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import type { ConnectionCreate, ConnectionPatch, ConnectionTransport, ConnectionView, ToolMapping } from "@/lib/connections/schemas";
 import { wrapConnectionSecrets, type ConnectionSecrets } from "@/lib/connections/secrets";
+import type { CredentialKind, Inject } from "@/lib/credentials/schemas";
 
-type Row = Prisma.ConnectionGetPayload<{ include: { assignments: true } }>;
 export type ConnectionReader = Actor | EnforcementPointActor;
 
-const withAssignments = { assignments: { orderBy: { enforcementPointId: "asc" } } } as const;
+// The live credentials' names, kinds and where they go (never material): a gateway asks the vault only
+// for the connections and calls that need it.
+const withAssignments = {
+  assignments: { orderBy: { enforcementPointId: "asc" } },
+  credentials: { where: { retiredAt: null }, select: { name: true, kind: true, inject: true, tools: true }, orderBy: { name: "asc" } },
+} as const;
+type Row = Prisma.ConnectionGetPayload<{ include: typeof withAssignments }>;
 
 /** Env/header names only: their values are write-only. A key sees only its own assignment. */
 function view(c: Row, reader: ConnectionReader): ConnectionView {
@@ -29,6 +35,7 @@ function view(c: Row, reader: ConnectionReader): ConnectionView {
     resources: c.resourcesTool ? { tool: c.resourcesTool } : null,
     prompts: c.promptsTool ? { tool: c.promptsTool } : null,
     enforcementPointIds: reader.kind === "enforcement_point" ? eps.filter((id) => id === reader.id) : eps,
+    credentials: c.credentials.map((k) => ({ name: k.name, kind: k.kind as CredentialKind, inject: k.inject as Inject, tools: k.tools })),
     version: c.version,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
