@@ -25,6 +25,7 @@ import { annotationsFor, deriveResource, exposeTools, usableTools, type ExposedT
 import { forwardOptions, SessionUpstreams } from "./passthrough";
 import { argumentsDigest, CallDenied, LanyardRefused, LanyardUnavailable, type Connection, type Introspection, type LanyardClient, type Reason, type ResourceRef } from "./sdk";
 import { UpstreamPool, type Log } from "./upstreams";
+import { CredentialsRefused, GatewayVault, withHeaders } from "./vault";
 
 export type GatewayOptions = {
   lanyard: LanyardClient;
@@ -54,13 +55,17 @@ export function refusal(lease: Introspection): string {
  */
 export class Gateway {
   readonly pool: UpstreamPool;
+  readonly vault: GatewayVault;
   private tools = new Map<string, ExposedTool>();
   private sessions = new Set<{ notifyToolsChanged: () => void; upstreams: SessionUpstreams }>();
   private timers: NodeJS.Timeout[] = [];
   private readonly log: Log;
 
   constructor(private readonly o: GatewayOptions) {
-    this.log = o.log ?? ((m) => process.stderr.write(`[gateway] ${m}\n`));
+    const log = o.log ?? ((m) => process.stderr.write(`[gateway] ${m}\n`));
+    this.vault = new GatewayVault(o.lanyard);
+    // No released value ever reaches a log line, whatever an upstream put in its error.
+    this.log = (m) => log(this.vault.scrubber.text(m));
     this.pool = new UpstreamPool(o.env ?? process.env, this.log);
     this.pool.onToolsChanged = () => {
       this.tools = exposeTools(this.pool.list());
@@ -99,7 +104,15 @@ export class Gateway {
       { name: "lanyard-gateway", version: "0.1.0" },
       { capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, logging: {}, completions: {} } },
     );
-    const upstreams = new SessionUpstreams(this.pool, server, this.log);
+    const upstreams = new SessionUpstreams(this.pool, server, this.log, (c) => this.vault.envFor(c, leaseToken), (s) => this.vault.scrubber.text(s));
+    // Everything sent to the agent (results, errors, relayed notifications and requests) is scrubbed of
+    // every value the vault released, in case an upstream echoes one.
+    const connect = server.connect.bind(server);
+    server.connect = (transport) => {
+      const send = transport.send.bind(transport);
+      transport.send = (message, options) => send(this.vault.scrubber.deep(message), options);
+      return connect(transport);
+    };
     let lastSeen = "";
     const handle = {
       upstreams,
@@ -122,7 +135,7 @@ export class Gateway {
      * Asks Lanyard before `run` (which reaches the upstream): allow runs it, escalate holds it with
      * progress to the agent, anything else throws; failures to get an answer throw LanyardUnavailable.
      */
-    const decided = <T>(extra: Extra, call: { tool: string; resource?: ResourceRef; mcp: Record<string, unknown> }, run: () => Promise<T>) => {
+    const decided = <T>(extra: Extra, call: { tool: string; resource?: ResourceRef; mcp: Record<string, unknown>; connectionId: string }, run: () => Promise<T>) => {
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
       const sendProgress = async (message: string) => {
@@ -136,7 +149,7 @@ export class Gateway {
           resource: call.resource,
           context: { ...(this.o.environment ? { environment: this.o.environment } : {}), mcp: { session: sessionLabel() ?? null, ...call.mcp } },
         },
-        run,
+        (d) => this.credentialed(call.connectionId, call.tool, d.decisionId, run),
         {
           signal: extra.signal,
           pollSeconds: this.o.escalationPollSeconds,
@@ -149,6 +162,7 @@ export class Gateway {
       if (err instanceof CallDenied) throw new McpError(GATEWAY_REFUSED, `Denied by Lanyard: ${err.message}`);
       if (err instanceof LanyardUnavailable) throw new McpError(GATEWAY_REFUSED, `Refused: ${err.message}; the request was not forwarded (fail closed)`);
       if (err instanceof LanyardRefused) throw new McpError(GATEWAY_REFUSED, `Refused: Lanyard rejected the gateway's request (${err.code}: ${err.message})`);
+      if (err instanceof CredentialsRefused) throw new McpError(GATEWAY_REFUSED, `Refused: ${err.message}; the request was not forwarded (fail closed)`);
       if (err instanceof McpError || extra.signal.aborted) throw err;
       throw new McpError(ErrorCode.InternalError, `The upstream failed: ${(err as Error).message}`);
     };
@@ -177,13 +191,14 @@ export class Gateway {
       try {
         return await decided(
           extra,
-          { tool: t.tool, resource: derived.resource, mcp: { connection: t.connectionName, upstreamTool: t.upstream, argumentsDigest: argumentsDigest(derived.args) } },
+          { tool: t.tool, connectionId: t.connectionId, resource: derived.resource, mcp: { connection: t.connectionName, upstreamTool: t.upstream, argumentsDigest: argumentsDigest(derived.args) } },
           () => forward(t.connectionId, extra, (c) => c.callTool({ name: t.upstream, arguments: derived.args }, undefined, forwardOptions(extra)) as Promise<CallToolResult>),
         );
       } catch (err) {
         if (err instanceof CallDenied) return text(`Denied by Lanyard: ${err.message}`);
         if (err instanceof LanyardUnavailable) return text(`Refused: ${err.message}; the call was not forwarded (fail closed)`);
         if (err instanceof LanyardRefused) return text(`Refused: Lanyard rejected the gateway's request (${err.code}: ${err.message})`);
+        if (err instanceof CredentialsRefused) return text(`Refused: ${err.message}; the call was not forwarded (fail closed)`);
         if (extra.signal.aborted) throw err;
         return text(`The upstream failed: ${(err as Error).message}`);
       }
@@ -305,7 +320,7 @@ export class Gateway {
       checkUri(uri);
       const c = await resourceConnection(uri, extra, await lease("resources/read"));
       try {
-        return await decided(extra, { tool: c.resources!.tool, resource: { type: "uri", id: uri }, mcp: { connection: c.name, method: "resources/read" } }, () =>
+        return await decided(extra, { tool: c.resources!.tool, connectionId: c.id, resource: { type: "uri", id: uri }, mcp: { connection: c.name, method: "resources/read" } }, () =>
           forward(c.id, extra, (cl) => cl.readResource({ uri }, forwardOptions(extra))),
         );
       } catch (err) {
@@ -330,7 +345,7 @@ export class Gateway {
       try {
         return await decided(
           extra,
-          { tool: p.connection.prompts!.tool, resource: { type: "prompt", id: p.upstream }, mcp: { connection: p.connection.name, method: "prompts/get", argumentsDigest: argumentsDigest(args ?? {}) } },
+          { tool: p.connection.prompts!.tool, connectionId: p.connectionId, resource: { type: "prompt", id: p.upstream }, mcp: { connection: p.connection.name, method: "prompts/get", argumentsDigest: argumentsDigest(args ?? {}) } },
           () => forward(p.connectionId, extra, (cl) => cl.getPrompt({ name: p.upstream, ...(args ? { arguments: args } : {}) }, forwardOptions(extra))),
         );
       } catch (err) {
@@ -384,6 +399,17 @@ export class Gateway {
       void upstreams.close();
     };
     return server;
+  }
+
+  /**
+   * Runs an allowed request with the credentials its connection needs for the tool: HTTP headers released
+   * for this decision, injected into that one upstream request (a stdio upstream got its environment at
+   * its session's start). A refused release throws CredentialsRefused before anything is forwarded.
+   */
+  private async credentialed<T>(connectionId: string, tool: string, decisionId: string, run: () => Promise<T>): Promise<T> {
+    const c = this.pool.connection(connectionId);
+    const headers = c ? await this.vault.headersFor(c, tool, decisionId) : null;
+    return withHeaders(headers, run);
   }
 
   /** Process ids of every running stdio upstream: the pool's and each session's (for tests). */

@@ -3,7 +3,9 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { ErrorCode, McpError, ResultSchema, type ClientCapabilities, type LoggingLevel, type Notification, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { Connection } from "./sdk";
 import type { UpstreamPool, Log } from "./upstreams";
+import { CredentialsRefused, withoutHeaders } from "./vault";
 
 /** Requests an upstream may send to the agent through the gateway (each needs the agent's capability). */
 const RELAYED_REQUESTS: Record<string, keyof ClientCapabilities> = {
@@ -37,6 +39,9 @@ export class SessionUpstreams {
     private readonly pool: UpstreamPool,
     private readonly front: Server,
     private readonly log: Log,
+    /** the vault: a stdio upstream's environment for this session's lease, released at its start */
+    private readonly vaultEnv?: (c: Connection) => Promise<Record<string, string>>,
+    private readonly scrub?: (s: string) => string,
   ) {}
 
   /** Runs `fn` with this session's client of the connection, tracking `frontRequestId` as in flight on it. */
@@ -106,17 +111,19 @@ export class SessionUpstreams {
       await this.front.notification(msg, this.related(sc)).catch(() => this.front.notification(msg).catch(() => {}));
     };
 
-    sc.ready = (async () => {
+    // Outside the headers of the call that opened it: the handshake and the standalone stream carry no credential.
+    sc.ready = withoutHeaders(async () => {
       try {
-        await client.connect(this.pool.transportFor(connection));
+        await client.connect(this.pool.transportFor(connection, { env: await this.vaultEnv?.(connection), scrub: this.scrub }));
         if (this.logLevel && client.getServerCapabilities()?.logging) await client.setLoggingLevel(this.logLevel).catch(() => {});
         return client;
       } catch (err) {
         this.forget(connectionId, sc);
         await client.close().catch(() => {});
+        if (err instanceof CredentialsRefused) throw err; // nothing was started: the call is refused as such
         throw new Error(`upstream ${connection.name} is not available: ${(err as Error).message}`);
       }
-    })();
+    });
     sc.ready.catch(() => {});
     // An upstream that exits takes only this client with it: the session's next call opens a new one.
     client.onclose = () => this.forget(connectionId, sc);

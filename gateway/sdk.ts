@@ -42,8 +42,12 @@ export type Connection = {
   tools: { upstream: string; tool: string; resource?: { type: string; argument: string } }[];
   resources: { tool: string } | null;
   prompts: { tool: string } | null;
+  /** the vault's live credentials for this connection: where each goes and which tools it serves (never a value) */
+  credentials?: { name: string; kind: string; inject: { header: string } | { env: string }; tools: string[] }[];
   version: number;
 };
+/** A credential released to this key (scope credentials:use) for one allowed call or one session start. */
+export type ReleasedCredential = { name: string; connectionId: string; kind: string; inject: { header: string } | { env: string }; value: string; expiresAt: string | null };
 
 /** No answer from Lanyard: unreachable, too slow, 5xx or rate-limited. Fail closed. */
 export class LanyardUnavailable extends Error {
@@ -138,6 +142,9 @@ export function createLanyardClient(opts: LanyardClientOptions) {
     decide: (req: DecisionRequest) => request<Decision>("POST", "/api/v1/decisions", req),
     introspect: (leaseToken: string) => request<Introspection>("POST", "/api/v1/leases/introspect", { leaseToken }),
     connections: async () => (await request<{ connections: Connection[] }>("GET", "/api/v1/connections")).connections,
+    /** The vault: for an allow this key received (within seconds of it, once), or a session start of a stdio upstream. */
+    releaseCredentials: async (body: { decisionId: string; connectionId?: string } | { leaseToken: string; connectionId: string }) =>
+      (await request<{ credentials: ReleasedCredential[] }>("POST", "/api/v1/credentials/release", body)).credentials,
     escalation: async (id: string, waitSeconds = 0, signal?: AbortSignal) =>
       (await request<{ escalation: Escalation }>("GET", `/api/v1/escalations/${encodeURIComponent(id)}${waitSeconds ? `?waitSeconds=${waitSeconds}` : ""}`, undefined, { timeoutMs: timeoutMs + waitSeconds * 1000, signal })).escalation,
 

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { UpstreamTool } from "./mapping";
 import type { Connection } from "./sdk";
+import { injectingFetch } from "./vault";
 
 export type Log = (msg: string) => void;
 
@@ -38,6 +39,7 @@ export class UpstreamPool {
     for (const [id, u] of this.upstreams) {
       const next = wanted.get(id);
       if (!next || next.version !== u.connection.version) await this.stop(id);
+      else u.connection = next; // same upstream; its credentials (names, never values) may have changed
     }
     const starting: Promise<void>[] = [];
     for (const c of connections) {
@@ -85,21 +87,23 @@ export class UpstreamPool {
     return [...this.upstreams.values()].map((u) => u.connection);
   }
 
-  /** A fresh transport to a connection's upstream: the pool's own client, or one agent session's. */
-  transportFor(c: Connection): Transport {
+  /**
+   * A fresh transport to a connection's upstream: the pool's own client (no credentials), or one agent
+   * session's, with the environment the vault released for that session. Values come from the vault
+   * only, never from the gateway's own environment (which holds the gateway's key); HTTP headers are
+   * added per forwarded request (gateway/vault.ts).
+   */
+  transportFor(c: Connection, o: { env?: Record<string, string>; scrub?: (s: string) => string } = {}): Transport {
     if (c.transport.type === "stdio") {
-      // Values are never sent to gateways (write-only until the vault releases credentials per call):
-      // each named variable is taken from the gateway's own environment when it has one.
-      const env: Record<string, string> = { ...getDefaultEnvironment() };
-      for (const n of c.transport.envNames) if (this.env[n] !== undefined) env[n] = this.env[n]!;
-      return new StdioClientTransport({ command: c.transport.command, args: c.transport.args, env, stderr: this.env.LANYARD_GATEWAY_DEBUG ? "inherit" : "ignore" });
+      const env: Record<string, string> = { ...getDefaultEnvironment(), ...o.env };
+      const debug = !!this.env.LANYARD_GATEWAY_DEBUG;
+      const credentialed = !!o.env && Object.keys(o.env).length > 0;
+      // With credentials in its environment, what the upstream prints is scrubbed before the gateway's log.
+      const t = new StdioClientTransport({ command: c.transport.command, args: c.transport.args, env, stderr: debug ? (credentialed ? "pipe" : "inherit") : "ignore" });
+      if (debug && credentialed) t.stderr?.on("data", (b: Buffer) => this.log(`upstream ${c.name}: ${(o.scrub ?? ((s) => s))(b.toString("utf8").trimEnd())}`));
+      return t;
     }
-    const headers: Record<string, string> = {};
-    for (const n of c.transport.headerNames) {
-      const v = this.env[`LANYARD_HEADER_${n.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`];
-      if (v !== undefined) headers[n] = v;
-    }
-    return new StreamableHTTPClientTransport(new URL(c.transport.url), { requestInit: { headers } });
+    return new StreamableHTTPClientTransport(new URL(c.transport.url), { fetch: injectingFetch });
   }
 
   private connect(u: Upstream): Promise<void> {

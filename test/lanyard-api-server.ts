@@ -8,6 +8,8 @@ import { NextRequest } from "next/server";
 import { GET as listConnections } from "@/app/api/v1/connections/route";
 import { GET as getConnection } from "@/app/api/v1/connections/[id]/route";
 import { POST as introspect } from "@/app/api/v1/leases/introspect/route";
+import { POST as releaseCredentials } from "@/app/api/v1/credentials/release/route";
+import { GET as jwks } from "@/app/.well-known/jwks.json/route";
 import { createLanyardServer } from "@/server/index";
 
 type Handler = (req: NextRequest, ctx: { params: Promise<unknown> }) => Promise<Response>;
@@ -15,6 +17,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler; params: (m: R
   { method: "GET", pattern: /^\/api\/v1\/connections$/, handler: listConnections, params: () => ({}) },
   { method: "GET", pattern: /^\/api\/v1\/connections\/([^/]+)$/, handler: getConnection, params: (m) => ({ id: decodeURIComponent(m[1]!) }) },
   { method: "POST", pattern: /^\/api\/v1\/leases\/introspect$/, handler: introspect, params: () => ({}) },
+  { method: "POST", pattern: /^\/api\/v1\/credentials\/release$/, handler: releaseCredentials, params: () => ({}) },
+  { method: "GET", pattern: /^\/\.well-known\/jwks\.json$/, handler: jwks as unknown as Handler, params: () => ({}) },
 ];
 
 async function nextRoutes(req: http.IncomingMessage, res: http.ServerResponse) {
