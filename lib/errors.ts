@@ -56,7 +56,7 @@ export function fromZod(err: z.ZodError): AppError {
   return new AppError("invalid_request", message, issues);
 }
 
-const UNAVAILABLE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|57P01|57P02|57P03|53300|08\d{3}|P1001|P1002|P1017|P2024)$/;
+const UNAVAILABLE_CODE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|57P01|57P02|57P03|53300|08\d{3}|P1001|P1002|P1017|P2024|P2028)$/;
 const UNAVAILABLE_MESSAGE = /(ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|Server has closed the connection|terminating connection|database system is (shutting down|starting up|in recovery mode)|too many clients)/i;
 
 /**

@@ -1,6 +1,6 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { Issue } from "@/lib/errors";
-import type { Tx } from "@/lib/db";
+import type { Db, Tx } from "@/lib/db";
 import { env } from "@/lib/env";
 
 export type CeilingAgent = {
@@ -48,4 +48,17 @@ export async function lockAgent(tx: Tx, id: string, mode: "share" | "update"): P
     SELECT "id", "name", "status", "environments", "ceilingTools", "ceilingMaxExpiresIn", "ceilingMaxToolCalls"
     FROM "agents" WHERE "id" = ${id} ${lock}`);
   return row ?? null;
+}
+
+/**
+ * Records that `agentId` was given a lease at `at`, after the lease's transaction committed. Inside it,
+ * the UPDATE would need the agent row exclusively, so issuances for one agent would queue one behind
+ * another (and time out under load). Here it skips a row someone holds (another issuance in flight,
+ * which records its own time a moment later): the dormancy flag it feeds counts in days. It only
+ * moves forward, so a late writer never sets it back.
+ */
+export async function touchLastLease(db: Db, agentId: string, at: Date): Promise<void> {
+  await db.$executeRaw(Prisma.sql`
+    UPDATE "agents" SET "lastLeaseAt" = ${at}
+    WHERE "id" = (SELECT "id" FROM "agents" WHERE "id" = ${agentId} AND ("lastLeaseAt" IS NULL OR "lastLeaseAt" < ${at}) FOR NO KEY UPDATE SKIP LOCKED)`);
 }

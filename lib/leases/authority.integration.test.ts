@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { updateAgent } from "@/lib/agents/mutations";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
@@ -118,6 +119,29 @@ describe("races with suspension and revocation", () => {
     const answers = await Promise.all(issued.map((l) => decide(db(), ep, { leaseToken: l.leaseToken, tool: "repo.read" })));
     expect(answers.filter((a) => a.decision === "allow")).toEqual([]);
   });
+
+  it("issuances for one agent share its lock: one in flight never holds up another, and thirty at once all succeed", async () => {
+    const admin = await seedPerson(db(), { role: "admin" });
+    const agent = await seedAgent(db());
+    const request: LeaseRequest = { agentId: agent.id, purpose: "many at once", environment: "staging", grants: [{ tool: "repo.read" }], deny: [], requireApproval: [], expiresIn: 900, maxToolCalls: 10, maxDelegationDepth: 0 };
+    // Another issuance in flight holds the agent FOR SHARE. Issuance used to take it FOR NO KEY UPDATE
+    // (and UPDATE the row inside): every issuance for an agent queued behind the one before, until under
+    // load their transactions timed out.
+    const holder = new pg.Client({ connectionString: inject("ownerDatabaseUrl") });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "agents" WHERE "id" = $1 FOR SHARE`, [agent.id]);
+      const issued = await Promise.race([issueLease(db(), admin, request).then(() => "issued"), new Promise((r) => setTimeout(() => r("held up"), 15_000))]);
+      expect(issued).toBe("issued");
+    } finally {
+      await holder.query("ROLLBACK").catch(() => {});
+      await holder.end();
+    }
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => issueLease(db(), admin, request)));
+    expect(results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect((await db().agent.findUniqueOrThrow({ where: { id: agent.id } })).lastLeaseAt).not.toBeNull();
+  }, 60_000);
 
   it("no child delegated around its parent's revocation stays active", async () => {
     const agent = await seedAgent(db());

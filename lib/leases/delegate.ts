@@ -6,7 +6,7 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { publish } from "@/lib/events/bus";
-import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
+import { ceilingIssues, lockAgent, touchLastLease } from "@/lib/agents/ceiling";
 import { checkAttenuation } from "@/lib/leases/attenuation";
 import { delegatorActive, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
@@ -26,7 +26,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
   const child = await db.$transaction(async (tx) => {
     const at = now();
     // The child agent's row first, then the chain: the order suspension takes (agent, then its leases).
-    const agent = await lockAgent(tx, input.agentId, "update");
+    const agent = await lockAgent(tx, input.agentId, "share");
     if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
     const chain = (await lockChain(tx, parentId, "share")) ?? [];
     const parent = chain[0];
@@ -85,7 +85,6 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
         depth: parent.depth + 1,
       },
     });
-    await tx.agent.update({ where: { id: agent.id }, data: { lastLeaseAt: at } });
     await appendAudit(tx, {
       action: "lease.delegated",
       actor: { type: "enforcement_point", id: ep.id, label: ep.name },
@@ -100,5 +99,6 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
     await publish(tx, { type: "run.event", runIds: [parent.runId, runId] });
     return l;
   });
+  await touchLastLease(db, child.agentId, now());
   return { lease: toLeaseView(child), leaseToken: await signLeaseToken(db, child) };
 }

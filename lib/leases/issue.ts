@@ -1,5 +1,5 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
+import { ceilingIssues, lockAgent, touchLastLease } from "@/lib/agents/ceiling";
 import { AppError, type Issue } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
@@ -72,7 +72,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     }
     // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
     // read above refuses this lease; one that comes later waits for us and ends it.
-    const locked = await lockAgent(tx, agent.id, "update");
+    const locked = await lockAgent(tx, agent.id, "share");
     const still = locked ? ceilingIssues(locked, { environment: input.environment, tools: input.grants.map((g) => g.tool), expiresIn: input.expiresIn, maxToolCalls: input.maxToolCalls }) : [{ path: ["agentId"], message: "unknown agent" }];
     if (still.length) throw new AppError("unprocessable", still.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), still);
     const runId = input.runId ?? newId("run");
@@ -103,7 +103,6 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
         maxDelegationDepth: input.maxDelegationDepth,
       },
     });
-    await tx.agent.update({ where: { id: agent.id }, data: { lastLeaseAt: at } });
     const view = toLeaseView(l);
     await appendAudit(tx, {
       action: pendingBecause ? "lease.requested" : "lease.issued",
@@ -134,6 +133,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     }
     return l;
   });
+  await touchLastLease(db, lease.agentId, at);
   const leaseToken = await signLeaseToken(db, lease);
   return { lease: toLeaseView(lease), leaseToken };
 }
