@@ -22,7 +22,7 @@ import { startLanyardApi } from "@/test/lanyard-api-server";
 import { startTcpProxy } from "@/test/tcp-proxy";
 import { Gateway } from "./gateway";
 import { createGatewayHttpServer } from "./http";
-import { createLanyardClient } from "./sdk";
+import { argumentsDigest, createLanyardClient, resultDigest } from "./sdk";
 
 const FS_SERVER = path.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
 
@@ -131,7 +131,15 @@ describe("the MCP gateway", () => {
     expect(textOf(r)).toBe("hello from the granted folder");
     const decisions = await db().decision.findMany({ where: { leaseId: lease.id } });
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]).toMatchObject({ tool: "repo.read", outcome: "allow" });
+    expect(decisions[0]).toMatchObject({ tool: "repo.read", outcome: "allow", arguments: { path: `${dir}/public/hello.txt` }, argumentsDigest: argumentsDigest({ path: `${dir}/public/hello.txt` }) });
+    // The outcome is reported before the result comes back: decision → decision.outcome, with the result's digest.
+    const reported = await db().auditEvent.findFirstOrThrow({ where: { decisionId: decisions[0]!.id, action: "decision.outcome" } });
+    expect(reported).toMatchObject({ outcome: "ok", payload: { status: "ok", resultDigest: resultDigest(r), durationMs: expect.any(Number) } });
+    // An upstream's error result is an allowed call whose outcome is error.
+    const missing = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/nope.txt` } })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    const second = await db().decision.findFirstOrThrow({ where: { leaseId: lease.id, id: { not: decisions[0]!.id } } });
+    expect(await db().decisionOutcome.findUniqueOrThrow({ where: { decisionId: second.id } })).toMatchObject({ status: "error", resultDigest: resultDigest(missing) });
   });
 
   it("denies a write outside the granted path: an error result naming the rule, the file untouched", async () => {
@@ -173,6 +181,11 @@ describe("the MCP gateway", () => {
     const r = await call;
     expect(textOf(r)).not.toMatch(/Denied|Refused/);
     expect(readFileSync(`${dir}/public/out/approved.txt`, "utf8")).toBe("approved");
+    // People saw the exact call; the approval was used for those arguments, and the outcome followed.
+    const args = { path: `${dir}/public/out/approved.txt`, content: "approved" };
+    expect(await db().escalation.findUniqueOrThrow({ where: { id: esc!.id } })).toMatchObject({ arguments: args, argumentsDigest: argumentsDigest(args), status: "consumed" });
+    const allowed = await db().decision.findFirstOrThrow({ where: { leaseId: lease.id, outcome: "allow" }, include: { callOutcome: true } });
+    expect(allowed).toMatchObject({ argumentsDigest: argumentsDigest(args), approvalId: expect.stringMatching(/^apr_/), callOutcome: { status: "ok" } });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatch(/waiting for a person/);
   });
@@ -239,15 +252,19 @@ describe("the MCP gateway", () => {
       new StdioClientTransport({
         command: process.execPath,
         args: [path.resolve("node_modules/tsx/dist/cli.mjs"), path.resolve("gateway/main.ts"), "--stdio"],
-        env: { ...getDefaultEnvironment(), LANYARD_URL: lanyard.url, LANYARD_GATEWAY_KEY: gatewayKey, LANYARD_LEASE_TOKEN: token },
+        env: { ...getDefaultEnvironment(), LANYARD_URL: lanyard.url, LANYARD_GATEWAY_KEY: gatewayKey, LANYARD_LEASE_TOKEN: token, LANYARD_GATEWAY_SEND_ARGUMENTS: "0" },
         stderr: "pipe",
       });
     const client = new Client({ name: "desktop", version: "1.0.0" });
-    await client.connect(launch((await leaseFor()).leaseToken));
+    const desktop = await leaseFor();
+    await client.connect(launch(desktop.leaseToken));
     clients.push(client);
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["list_directory", "read_text_file", "write_file"]);
     const r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
     expect(textOf(r)).toBe("hello from the granted folder");
+    // LANYARD_GATEWAY_SEND_ARGUMENTS=0: the decision carries the digest of the arguments, not their values.
+    const d = await db().decision.findFirstOrThrow({ where: { leaseId: desktop.lease.id }, include: { callOutcome: true } });
+    expect(d).toMatchObject({ arguments: null, argumentsDigest: argumentsDigest({ path: `${dir}/public/hello.txt` }), callOutcome: { status: "ok" } });
     // A dead token: the gateway says why on stderr and exits before serving anything.
     const dead = launch("not-a-token");
     let stderr = "";

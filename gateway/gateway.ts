@@ -23,7 +23,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { annotationsFor, deriveResource, exposeTools, usableTools, type ExposedTool } from "./mapping";
 import { forwardOptions, SessionUpstreams } from "./passthrough";
-import { argumentsDigest, CallDenied, LanyardRefused, LanyardUnavailable, type Connection, type Introspection, type LanyardClient, type Reason, type ResourceRef } from "./sdk";
+import { argumentsFields, CallDenied, LanyardRefused, LanyardUnavailable, type Connection, type Introspection, type LanyardClient, type Reason, type ResourceRef } from "./sdk";
 import { UpstreamPool, type Log } from "./upstreams";
 import { CredentialsRefused, GatewayVault, withHeaders } from "./vault";
 
@@ -39,6 +39,8 @@ export type GatewayOptions = {
   connectionsRefreshMs?: number;
   /** seconds per escalation long-poll round (progress is sent between rounds); default 20 */
   escalationPollSeconds?: number;
+  /** send each call's arguments with its decision (shown to approvers); false: only their digest (LANYARD_GATEWAY_SEND_ARGUMENTS=0). Default true */
+  sendArguments?: boolean;
 };
 
 const text = (t: string): CallToolResult => ({ isError: true, content: [{ type: "text", text: t }] });
@@ -135,7 +137,11 @@ export class Gateway {
      * Asks Lanyard before `run` (which reaches the upstream): allow runs it, escalate holds it with
      * progress to the agent, anything else throws; failures to get an answer throw LanyardUnavailable.
      */
-    const decided = <T>(extra: Extra, call: { tool: string; resource?: ResourceRef; mcp: Record<string, unknown>; connectionId: string }, run: () => Promise<T>) => {
+    const decided = <T>(
+      extra: Extra,
+      call: { tool: string; resource?: ResourceRef; mcp: Record<string, unknown>; connectionId: string; args: Record<string, unknown>; judge?: (r: T) => { status: "ok" | "error" } },
+      run: () => Promise<T>,
+    ) => {
       const progressToken = extra._meta?.progressToken;
       let progress = 0;
       const sendProgress = async (message: string) => {
@@ -148,12 +154,16 @@ export class Gateway {
           tool: call.tool,
           resource: call.resource,
           context: { ...(this.o.environment ? { environment: this.o.environment } : {}), mcp: { session: sessionLabel() ?? null, ...call.mcp } },
+          // An approval is bound to these arguments' digest: the retry after approval sends the same.
+          ...argumentsFields(call.args, this.o.sendArguments !== false),
         },
         (d) => this.credentialed(call.connectionId, call.tool, d.decisionId, run),
         {
           signal: extra.signal,
           pollSeconds: this.o.escalationPollSeconds,
           onWait: (s) => sendProgress(s === 0 ? "waiting for a person to approve this call in Lanyard" : `still waiting for approval (${s} s)`),
+          judge: call.judge,
+          onOutcomeError: (err) => this.log(`reporting the outcome of a ${call.tool} call failed: ${(err as Error).message}`),
         },
       );
     };
@@ -191,7 +201,8 @@ export class Gateway {
       try {
         return await decided(
           extra,
-          { tool: t.tool, connectionId: t.connectionId, resource: derived.resource, mcp: { connection: t.connectionName, upstreamTool: t.upstream, argumentsDigest: argumentsDigest(derived.args) } },
+          { tool: t.tool, connectionId: t.connectionId, resource: derived.resource, args: derived.args, mcp: { connection: t.connectionName, upstreamTool: t.upstream },
+            judge: (r: CallToolResult) => ({ status: r.isError ? "error" : "ok" }) },
           () => forward(t.connectionId, extra, (c) => c.callTool({ name: t.upstream, arguments: derived.args }, undefined, forwardOptions(extra)) as Promise<CallToolResult>),
         );
       } catch (err) {
@@ -320,7 +331,7 @@ export class Gateway {
       checkUri(uri);
       const c = await resourceConnection(uri, extra, await lease("resources/read"));
       try {
-        return await decided(extra, { tool: c.resources!.tool, connectionId: c.id, resource: { type: "uri", id: uri }, mcp: { connection: c.name, method: "resources/read" } }, () =>
+        return await decided(extra, { tool: c.resources!.tool, connectionId: c.id, resource: { type: "uri", id: uri }, args: { uri }, mcp: { connection: c.name, method: "resources/read" } }, () =>
           forward(c.id, extra, (cl) => cl.readResource({ uri }, forwardOptions(extra))),
         );
       } catch (err) {
@@ -345,7 +356,7 @@ export class Gateway {
       try {
         return await decided(
           extra,
-          { tool: p.connection.prompts!.tool, connectionId: p.connectionId, resource: { type: "prompt", id: p.upstream }, mcp: { connection: p.connection.name, method: "prompts/get", argumentsDigest: argumentsDigest(args ?? {}) } },
+          { tool: p.connection.prompts!.tool, connectionId: p.connectionId, resource: { type: "prompt", id: p.upstream }, args: { name: p.upstream, arguments: args ?? {} }, mcp: { connection: p.connection.name, method: "prompts/get" } },
           () => forward(p.connectionId, extra, (cl) => cl.getPrompt({ name: p.upstream, ...(args ? { arguments: args } : {}) }, forwardOptions(extra))),
         );
       } catch (err) {

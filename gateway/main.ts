@@ -6,7 +6,8 @@
  * context.environment), LANYARD_GATEWAY_HOST (default 127.0.0.1), LANYARD_GATEWAY_TIMEOUT_MS (the bound
  * on each question to Lanyard, default 5000; past it calls are refused), LANYARD_GATEWAY_ALLOWED_HOSTS
  * (comma-separated names the HTTP front may be reached as besides localhost, 127.0.0.1 and [::1]; any
- * other Host or Origin is refused, against DNS rebinding).
+ * other Host or Origin is refused, against DNS rebinding), LANYARD_GATEWAY_SEND_ARGUMENTS=0 (decisions
+ * carry only the digest of each call's arguments, not the values shown to approvers).
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Gateway, refusal } from "./gateway";
@@ -41,7 +42,7 @@ async function main() {
   if (!url) fail("LANYARD_URL is not set (e.g. http://127.0.0.1:3000)");
   if (!key) fail("LANYARD_GATEWAY_KEY is not set (an enforcement-point key, lyd_ep_…)");
   const timeoutMs = process.env.LANYARD_GATEWAY_TIMEOUT_MS ? Number(process.env.LANYARD_GATEWAY_TIMEOUT_MS) : undefined;
-  const gateway = new Gateway({ lanyard: createLanyardClient({ url, key, timeoutMs }), environment: process.env.LANYARD_ENVIRONMENT || undefined });
+  const gateway = new Gateway({ lanyard: createLanyardClient({ url, key, timeoutMs }), environment: process.env.LANYARD_ENVIRONMENT || undefined, sendArguments: process.env.LANYARD_GATEWAY_SEND_ARGUMENTS !== "0" });
   try {
     await gateway.start();
   } catch (err) {

@@ -14,7 +14,13 @@ export type DecisionRequest = {
   resource?: ResourceRef;
   context?: { environment?: string } & Record<string, unknown>;
   approvalId?: string;
+  /** the call's arguments (a JSON object, at most 16 KiB): stored with the decision and shown to approvers */
+  arguments?: Record<string, unknown>;
+  /** or only their digest (argumentsDigest()), when the values must not leave the enforcement point */
+  argumentsDigest?: string;
 };
+/** What happened after an allowed call (POST /api/v1/decisions/{id}/outcome). */
+export type OutcomeReport = { status: "ok" | "error"; resultDigest?: string; durationMs?: number; summary?: string };
 export type Decision = {
   decision: "allow" | "deny" | "escalate";
   decisionId: string;
@@ -93,6 +99,31 @@ export type WaitOptions = {
   pollSeconds?: number;
 };
 
+export type GuardOptions<T> = WaitOptions & {
+  /** how the result counts (e.g. an MCP result with isError is an error); default ok */
+  judge?: (result: T) => { status: "ok" | "error"; summary?: string };
+  /** a report that could not be delivered: the call already ran, so it is not failed for that */
+  onOutcomeError?: (err: unknown) => void;
+};
+
+/** The most arguments a decision may carry as values (Lanyard refuses more); larger ones go as their digest. */
+export const MAX_ARGUMENTS_BYTES = 16 * 1024;
+
+/** The arguments part of a decision request: the values (Lanyard digests them), or only their digest when they must not be sent or are too large. */
+export function argumentsFields(args: Record<string, unknown>, send = true): Pick<DecisionRequest, "arguments" | "argumentsDigest"> {
+  if (send && Buffer.byteLength(JSON.stringify(args)) <= MAX_ARGUMENTS_BYTES) return { arguments: args };
+  return { argumentsDigest: argumentsDigest(args) };
+}
+
+/** Hex sha-256 of a result's canonical JSON, or undefined for a value JSON cannot hold. */
+export function resultDigest(result: unknown): string | undefined {
+  try {
+    return argumentsDigest(result);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hex sha-256 of the canonical JSON (sorted keys, no spaces: RFC 8785 for the JSON MCP arguments carry). */
 export function argumentsDigest(args: unknown): string {
   return createHash("sha256").update(canonicalJson(args)).digest("hex");
@@ -140,6 +171,8 @@ export function createLanyardClient(opts: LanyardClientOptions) {
 
   const client = {
     decide: (req: DecisionRequest) => request<Decision>("POST", "/api/v1/decisions", req),
+    /** Once per allow, by the key that received it (again: 409). */
+    reportOutcome: (decisionId: string, o: OutcomeReport) => request<{ outcome: OutcomeReport & { decisionId: string; at: string } }>("POST", `/api/v1/decisions/${encodeURIComponent(decisionId)}/outcome`, o),
     introspect: (leaseToken: string) => request<Introspection>("POST", "/api/v1/leases/introspect", { leaseToken }),
     connections: async () => (await request<{ connections: Connection[] }>("GET", "/api/v1/connections")).connections,
     /** The vault: for an allow this key received (within seconds of it, once), or a session start of a stdio upstream. */
@@ -161,9 +194,11 @@ export function createLanyardClient(opts: LanyardClientOptions) {
 
     /**
      * Asks before running `fn`: allow runs it; escalate holds for people and, once approved, asks again
-     * with the approval and runs it; anything else throws CallDenied. The decision is passed to `fn`.
+     * with the approval (and the same arguments, which it is bound to) and runs it; anything else throws
+     * CallDenied. The decision is passed to `fn`. Once `fn` settles, its outcome (ok/error, the result's
+     * digest, the duration) is reported before guard returns, so a receipt written after the run lists it.
      */
-    async guard<T>(req: DecisionRequest, fn: (d: Decision) => Promise<T>, w: WaitOptions = {}): Promise<T> {
+    async guard<T>(req: DecisionRequest, fn: (d: Decision) => Promise<T>, w: GuardOptions<T> = {}): Promise<T> {
       let d = await client.decide(req);
       if (d.decision === "escalate" && d.escalationId) {
         const e = await client.escalateAndWait(d.escalationId, w);
@@ -174,7 +209,24 @@ export function createLanyardClient(opts: LanyardClientOptions) {
         d = await client.decide({ ...req, approvalId: e.approvalId });
       }
       if (d.decision !== "allow") throw new CallDenied(d.reasons, d.decisionId);
-      return fn(d);
+      const allowed = d;
+      const started = performance.now();
+      const report = (o: OutcomeReport) =>
+        client.reportOutcome(allowed.decisionId, { ...o, durationMs: Math.round((performance.now() - started) * 100) / 100 }).then(
+          () => {},
+          (err) => w.onOutcomeError?.(err),
+        );
+      let result: T;
+      try {
+        result = await fn(allowed);
+      } catch (err) {
+        // Only the error's class: its message may carry what the call touched, and outcomes are audited.
+        await report({ status: "error", summary: `threw ${(err as Error)?.name ?? "an error"}` });
+        throw err;
+      }
+      const judged = w.judge?.(result) ?? { status: "ok" as const };
+      await report({ status: judged.status, resultDigest: resultDigest(result), ...(judged.summary ? { summary: judged.summary } : {}) });
+      return result;
     },
   };
   return client;
