@@ -2,7 +2,8 @@
  * The Lanyard MCP gateway: `npm run gateway -- --port <p>` (Streamable HTTP at /mcp) or
  * `npm run gateway -- --stdio` (one agent, its lease token in LANYARD_LEASE_TOKEN). LANYARD_URL and
  * LANYARD_GATEWAY_KEY (an enforcement-point key with decisions:write, escalations:write and
- * connections:read) say which Lanyard to ask. Optional: LANYARD_ENVIRONMENT (sent as the decisions'
+ * connections:read; credentials:use when its connections have vault credentials) say which Lanyard to
+ * ask. Upstreams get credentials from the vault only (gateway/vault.ts), never from this environment. Optional: LANYARD_ENVIRONMENT (sent as the decisions'
  * context.environment), LANYARD_GATEWAY_HOST (default 127.0.0.1), LANYARD_GATEWAY_TIMEOUT_MS (the bound
  * on each question to Lanyard, default 5000; past it calls are refused), LANYARD_GATEWAY_ALLOWED_HOSTS
  * (comma-separated names the HTTP front may be reached as besides localhost, 127.0.0.1 and [::1]; any
