@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useMemo, useRef, useState } from "react";
-import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, type TimelineRow } from "./timeline-model";
+import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, outcomePayload, type TimelineRow } from "./timeline-model";
 import { useRunEvents, type RunEvent, type StreamState } from "./use-run-events";
 import { RevokeLease } from "../../leases/_components/lease-actions";
 import { McpCallDetails, McpCallLine } from "@/components/decisions/mcp-call";
@@ -151,7 +151,8 @@ function Row({ row, agentNames, depth }: { row: TimelineRow; agentNames: Record<
   if (row.kind === "delegated") return <DelegatedRow row={row} agentNames={agentNames} depth={depth} />;
   if (row.kind === "escalation") return <EscalationRow row={row} />;
   const e = row.event;
-  if (e.type === "decision") return <DecisionRow event={e} />;
+  if (e.type === "decision") return <DecisionRow event={e} reported={row.outcome} />;
+  if (e.type === "decision.outcome") return <OutcomeRow event={e} />;
   return <LeaseRow event={e} />;
 }
 
@@ -166,7 +167,27 @@ function EventLine({ event, type, seq, outcome, children, testExtra }: { event: 
   );
 }
 
-function DecisionRow({ event }: { event: RunEvent }) {
+/** What an allowed call did, as its enforcement point reported it. */
+function CallOutcome({ event }: { event: RunEvent }) {
+  const o = outcomePayload(event);
+  return (
+    <span data-testid="decision-call-outcome" data-status={o.status} className="text-xs" title={o.resultDigest ? `result sha-256 ${o.resultDigest}` : undefined}>
+      <span className={o.status === "ok" ? "text-emerald-700" : "text-rose-700"}>→ {o.status}</span>
+      {typeof o.durationMs === "number" && <span className="text-slate-500"> in {Math.round(o.durationMs)} ms</span>}
+      {o.summary && <span className="text-slate-600"> · {o.summary}</span>}
+    </span>
+  );
+}
+
+function OutcomeRow({ event }: { event: RunEvent }) {
+  return (
+    <EventLine event={event} type="decision.outcome" seq={event.data.seq} outcome={event.data.outcome}>
+      <span className="font-mono text-xs">{event.data.tool}</span> <CallOutcome event={event} />
+    </EventLine>
+  );
+}
+
+function DecisionRow({ event, reported }: { event: RunEvent; reported?: RunEvent }) {
   const p = decisionPayload(event);
   const outcome = event.data.outcome ?? "unknown";
   const call = mcpCallOf(p.context, { arguments: p.arguments, argumentsDigest: p.argumentsDigest });
@@ -186,6 +207,7 @@ function DecisionRow({ event }: { event: RunEvent }) {
           </span>
         ))}
         {p.approvalId && <span className="text-xs text-emerald-700">with approval {p.approvalId}</span>}
+        {reported && <CallOutcome event={reported} />}
         <span className="ml-auto text-xs text-slate-500 tabular-nums" data-testid="decision-latency" title="Time Lanyard took to decide">
           {typeof p.latencyMs === "number" ? `${p.latencyMs < 10 ? p.latencyMs.toFixed(1) : Math.round(p.latencyMs)} ms` : ""}
         </span>

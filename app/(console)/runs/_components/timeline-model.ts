@@ -5,7 +5,7 @@ export type ResourceRef = { type: string; id: string } | null;
 
 /** One line of the timeline: an event, or an escalation whose created and decided events share one row. */
 export type TimelineRow =
-  | { kind: "event"; key: string; event: RunEvent }
+  | { kind: "event"; key: string; event: RunEvent; outcome?: RunEvent }
   | { kind: "escalation"; key: string; created: RunEvent | null; decided: RunEvent | null }
   | { kind: "delegated"; key: string; event: RunEvent; childRunId: string; children: TimelineRow[] };
 
@@ -16,6 +16,7 @@ function payload<T>(e: RunEvent): Partial<T> {
 }
 
 export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null; context: unknown; arguments: unknown; argumentsDigest: unknown }>(e);
+export const outcomePayload = (e: RunEvent) => payload<{ status: string; resultDigest: string | null; durationMs: number | null; summary: string | null }>(e);
 export const escalationPayload = (e: RunEvent) => payload<{ kind: string; resource: ResourceRef; justification: string; reason: string; status: string; expiresAt: string }>(e);
 export const leasePayload = (e: RunEvent) =>
   payload<{ lease: { id: string; agentId: string; maxToolCalls: number; expiresAt: string; grants: { tool: string }[]; status: string }; parentRunId: string; pendingBecause: unknown; reason: string; status: string; cascadedFrom: string[] | null; grant: { tool: string } }>(e);
@@ -37,6 +38,7 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
   const placedChildren = new Set<string>();
   const seenDecisions = new Set<string>();
   const afterDecision = new Map<string, Extract<TimelineRow, { kind: "escalation" }>>();
+  const decisionRows = new Map<string, Extract<TimelineRow, { kind: "event" }>>();
   const rowsOf = (runId: string) => {
     let rows = rowsByRun.get(runId);
     if (!rows) rowsByRun.set(runId, (rows = []));
@@ -70,8 +72,16 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
       else row.decided = e;
       continue;
     }
-    rowsOf(runId).push({ kind: "event", key: e.data.seq, event: e });
+    // What an allowed call did is shown on its decision's row (its own row only if the decision is not in view).
+    const decided = type === "decision.outcome" && e.data.decisionId ? decisionRows.get(e.data.decisionId) : undefined;
+    if (decided) {
+      decided.outcome = e;
+      continue;
+    }
+    const row = { kind: "event" as const, key: e.data.seq, event: e };
+    rowsOf(runId).push(row);
     if (type === "decision" && e.data.decisionId) {
+      decisionRows.set(e.data.decisionId, row);
       seenDecisions.add(e.data.decisionId);
       const asked = afterDecision.get(e.data.decisionId);
       if (asked) {
