@@ -195,6 +195,23 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
               <time dateTime={d.at}>{formatAuditTime(d.at)}</time>
               {d.latencyMs !== null && <span className="ml-2 text-xs text-slate-500">decided in {d.latencyMs.toFixed(1)} ms</span>}
             </dd>
+            {d.outcome === "allow" && (
+              <>
+                <dt className="text-slate-500">What happened</dt>
+                <dd data-testid="explain-call-result">
+                  {x.callOutcome ? (
+                    <>
+                      <StatusBadge status={x.callOutcome.status} />
+                      {x.callOutcome.durationMs !== null && <span className="ml-2 text-xs text-slate-500">in {Math.round(x.callOutcome.durationMs)} ms</span>}
+                      {x.callOutcome.summary && <span className="ml-2 text-xs text-slate-700">{x.callOutcome.summary}</span>}
+                      {x.callOutcome.resultDigest && <p className="font-mono text-xs break-all text-slate-400">result sha-256 {x.callOutcome.resultDigest}</p>}
+                    </>
+                  ) : (
+                    <span className="text-slate-500">not reported by the enforcement point</span>
+                  )}
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Enforcement point</dt>
             <dd>{d.enforcementPoint ? <>{d.enforcementPoint.name} <span className="font-mono text-xs text-slate-500">{d.enforcementPoint.id}</span></> : "—"}</dd>
             {d.escalationId && (
