@@ -5,7 +5,8 @@ import { defineConfig, devices } from "@playwright/test";
 // run, so it never collides with a developer's `npm start` (3000 / 25432 / .data).
 const PORT = Number(process.env.LANYARD_E2E_PORT ?? 3100);
 const PG_PORT = Number(process.env.LANYARD_E2E_PG_PORT ?? 25434);
-const DATA_DIR = ".data/e2e";
+// Its own folder too when asked (LANYARD_E2E_DATA_DIR), so one engineer's run never deletes another's.
+const DATA_DIR = process.env.LANYARD_E2E_DATA_DIR ?? ".data/e2e";
 export const baseURL = `http://localhost:${PORT}`;
 
 /**
