@@ -132,14 +132,16 @@ describe("the MCP gateway", () => {
     const decisions = await db().decision.findMany({ where: { leaseId: lease.id } });
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({ tool: "repo.read", outcome: "allow", arguments: { path: `${dir}/public/hello.txt` }, argumentsDigest: argumentsDigest({ path: `${dir}/public/hello.txt` }) });
-    // The outcome is reported before the result comes back: decision → decision.outcome, with the result's digest.
-    const reported = await db().auditEvent.findFirstOrThrow({ where: { decisionId: decisions[0]!.id, action: "decision.outcome" } });
-    expect(reported).toMatchObject({ outcome: "ok", payload: { status: "ok", resultDigest: resultDigest(r), durationMs: expect.any(Number) } });
+    // The outcome is reported right after the result comes back (off the call's path): decision → decision.outcome, with the result's digest.
+    await expect.poll(() => db().auditEvent.findFirst({ where: { decisionId: decisions[0]!.id, action: "decision.outcome" } }), { timeout: 10_000 }).toMatchObject({
+      outcome: "ok",
+      payload: { status: "ok", resultDigest: resultDigest(r), durationMs: expect.any(Number) },
+    });
     // An upstream's error result is an allowed call whose outcome is error.
     const missing = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/nope.txt` } })) as CallToolResult;
     expect(missing.isError).toBe(true);
     const second = await db().decision.findFirstOrThrow({ where: { leaseId: lease.id, id: { not: decisions[0]!.id } } });
-    expect(await db().decisionOutcome.findUniqueOrThrow({ where: { decisionId: second.id } })).toMatchObject({ status: "error", resultDigest: resultDigest(missing) });
+    await expect.poll(() => db().decisionOutcome.findUnique({ where: { decisionId: second.id } }), { timeout: 10_000 }).toMatchObject({ status: "error", resultDigest: resultDigest(missing) });
   });
 
   it("denies a write outside the granted path: an error result naming the rule, the file untouched", async () => {
@@ -184,8 +186,9 @@ describe("the MCP gateway", () => {
     // People saw the exact call; the approval was used for those arguments, and the outcome followed.
     const args = { path: `${dir}/public/out/approved.txt`, content: "approved" };
     expect(await db().escalation.findUniqueOrThrow({ where: { id: esc!.id } })).toMatchObject({ arguments: args, argumentsDigest: argumentsDigest(args), status: "consumed" });
-    const allowed = await db().decision.findFirstOrThrow({ where: { leaseId: lease.id, outcome: "allow" }, include: { callOutcome: true } });
-    expect(allowed).toMatchObject({ argumentsDigest: argumentsDigest(args), approvalId: expect.stringMatching(/^apr_/), callOutcome: { status: "ok" } });
+    await expect
+      .poll(() => db().decision.findFirst({ where: { leaseId: lease.id, outcome: "allow" }, include: { callOutcome: true } }), { timeout: 10_000 })
+      .toMatchObject({ argumentsDigest: argumentsDigest(args), approvalId: expect.stringMatching(/^apr_/), callOutcome: { status: "ok" } });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toMatch(/waiting for a person/);
   });
@@ -263,8 +266,9 @@ describe("the MCP gateway", () => {
     const r = (await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } })) as CallToolResult;
     expect(textOf(r)).toBe("hello from the granted folder");
     // LANYARD_GATEWAY_SEND_ARGUMENTS=0: the decision carries the digest of the arguments, not their values.
-    const d = await db().decision.findFirstOrThrow({ where: { leaseId: desktop.lease.id }, include: { callOutcome: true } });
-    expect(d).toMatchObject({ arguments: null, argumentsDigest: argumentsDigest({ path: `${dir}/public/hello.txt` }), callOutcome: { status: "ok" } });
+    await expect
+      .poll(() => db().decision.findFirst({ where: { leaseId: desktop.lease.id }, include: { callOutcome: true } }), { timeout: 10_000 })
+      .toMatchObject({ arguments: null, argumentsDigest: argumentsDigest({ path: `${dir}/public/hello.txt` }), callOutcome: { status: "ok" } });
     // A dead token: the gateway says why on stderr and exits before serving anything.
     const dead = launch("not-a-token");
     let stderr = "";

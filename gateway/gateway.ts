@@ -91,7 +91,8 @@ export class Gateway {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await this.pool.close();
+    // Outcomes of calls already answered are reported before the gateway goes.
+    await Promise.all([this.pool.close(), this.o.lanyard.flush()]);
   }
 
   /** The lease as Lanyard sees it now; a session is opened only for an active one. */
