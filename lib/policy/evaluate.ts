@@ -1,0 +1,239 @@
+import { createHash } from "node:crypto";
+import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import type { Context, EntityJson, EntityUidJson, Expr, PolicyJson } from "@cedar-policy/cedar-wasm/nodejs";
+import { generateSchema, GENERIC_RESOURCE, type GeneratedSchema, type SchemaData } from "@/lib/policy/schema";
+import { BASELINE_ID, BASELINE_TEXT, parsePolicies, problem, type ParsedPolicy, type PolicyProblem } from "@/lib/policy/text";
+
+/** One tool call as policies see it (built from the lease chain, the call, and the clock). */
+export type PolicyCall = {
+  tool: string;
+  runId: string;
+  agent: { id: string; name: string; status: string; environments: string[] };
+  /** null: the lease names no delegating person */
+  delegator: { id: string; email: string; role: string; status: string } | null;
+  lease: { id: string; purpose: string; taskRef: string | null; environment: string; depth: number };
+  resource?: { type: string; id: string; attributes?: Record<string, string | number | boolean> } | null;
+  /** the call's context.environment, or the lease's */
+  environment: string;
+  at: Date;
+  remainingToolCalls: number;
+  /** an approvalId came with the call */
+  approved: boolean;
+  argumentsDigest: string | null;
+};
+
+export type PolicyResult = {
+  outcome: "allow" | "deny" | "escalate";
+  /** the ids of the policies that decided (forbids that matched; or those that failed to evaluate) */
+  determinedBy: string[];
+  /** why, for a deny or escalate: the policies' @reason / @escalate, or the error */
+  message?: string;
+  /** an evaluation error: always a deny */
+  error?: boolean;
+  /** the most any escalating policy asks for (@approvals) */
+  requiredApprovals?: number;
+};
+
+/** What the slice's policies read (scope or conditions): what a replay's memo key must include. */
+type Reads = { principal: boolean; resource: boolean; context: Set<string> | "all" };
+type Slice = { id: string; policyIds: string[]; reads: Reads };
+
+export type CompiledPolicySet = {
+  /** null: a draft */
+  version: number | null;
+  policies: ParsedPolicy[];
+  byId: Map<string, ParsedPolicy>;
+  schema: GeneratedSchema;
+  /** the policies that can apply to a tool (by their action scope), preparsed as a set of their own; null: none */
+  slices: Map<string, Slice | null>;
+};
+
+export type Compiled = { ok: true; set: CompiledPolicySet } | { ok: false; errors: PolicyProblem[] };
+
+const preparsed = new Set<string>();
+
+function preparseSchema(schema: GeneratedSchema): void {
+  const name = `schema:${schema.hash}`;
+  if (preparsed.has(name)) return;
+  const r = cedar.preparseSchema(name, schema.json);
+  if (r.type === "failure") throw new Error(`generated policy schema does not parse: ${r.errors[0]?.message}`);
+  preparsed.add(name);
+}
+
+/**
+ * Parses a policy set and validates it against the schema generated from `data` (Cedar's strict
+ * validation; `validate` answers "success" even when it lists errors, so the list is what counts).
+ * Compiled sets are what evaluatePolicy takes; nothing here touches the database.
+ */
+export function compilePolicySet(text: string, data: SchemaData, version: number | null = null): Compiled {
+  const parsed = parsePolicies(text);
+  if (!parsed.ok) return parsed;
+  const schema = generateSchema(data);
+  if (parsed.policies.length) {
+    const v = cedar.validate({ schema: schema.json, policies: { staticPolicies: Object.fromEntries(parsed.policies.map((p) => [p.id, p.text])) } });
+    const byId = new Map(parsed.policies.map((p) => [p.id, p]));
+    const errors =
+      v.type === "failure"
+        ? v.errors.map((e) => problem(e, text, 1))
+        : v.validationErrors.map(({ policyId, error }) => {
+            const p = byId.get(policyId);
+            return p ? problem(error, p.text, p.chunkLine, policyId) : { policyId, message: error.message };
+          });
+    if (errors.length) return { ok: false, errors };
+  }
+  preparseSchema(schema);
+  return { ok: true, set: { version, policies: parsed.policies, byId: new Map(parsed.policies.map((p) => [p.id, p])), schema, slices: new Map() } };
+}
+
+/** Whether a policy's action scope can include `tool` (a tool outside the schema: only unscoped policies). */
+function appliesTo(p: PolicyJson, tool: string, groups: string[]): boolean {
+  const a = p.action;
+  if (a.op === "All") return true;
+  const ids = (e: EntityUidJson) => ("__entity" in e ? e.__entity.id : e.id);
+  const targets = a.op === "==" ? ("entity" in a ? [ids(a.entity)] : []) : "entity" in a ? [ids(a.entity)] : a.entities.map(ids);
+  return targets.some((t) => t === tool || (a.op === "in" && groups.includes(t)));
+}
+
+/** The variables a policy reads, and which context attributes ("all" when it uses `context` as a whole). */
+function readsOf(p: PolicyJson): Reads {
+  const keys = new Set<string>();
+  let all = false;
+  const vars = new Set<string>();
+  const walk = (e: unknown): void => {
+    if (!e || typeof e !== "object") return;
+    if (Array.isArray(e)) return e.forEach(walk);
+    const o = e as Record<string, unknown>;
+    for (const op of [".", "has"] as const) {
+      const x = o[op] as { left?: Expr; attr?: string | string[] } | undefined;
+      if (x && typeof x === "object" && x.left && (x.left as { Var?: string }).Var === "context") {
+        keys.add(Array.isArray(x.attr) ? x.attr[0]! : x.attr!);
+        return;
+      }
+    }
+    if (o.Var === "context") all = true;
+    if (typeof o.Var === "string") vars.add(o.Var);
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(p.conditions);
+  return { principal: vars.has("principal") || p.principal.op !== "All", resource: vars.has("resource") || p.resource.op !== "All", context: all ? "all" : keys };
+}
+
+function sliceFor(set: CompiledPolicySet, tool: string): Slice | null {
+  const known = set.slices.get(tool);
+  if (known !== undefined) return known;
+  const groups = set.schema.groupsOf.get(tool) ?? [];
+  const policies = set.policies.filter((p) => appliesTo(p.json, tool, groups));
+  let slice: Slice | null = null;
+  if (policies.length) {
+    const staticPolicies = Object.fromEntries([...policies.map((p) => [p.id, p.text]), [BASELINE_ID, BASELINE_TEXT]]);
+    // Same policies under the same schema: the same preparsed set, whichever version or draft asks.
+    const id = `ps:${createHash("sha256").update(set.schema.hash).update(JSON.stringify(staticPolicies)).digest("hex").slice(0, 32)}`;
+    if (!preparsed.has(id)) {
+      const r = cedar.preparsePolicySet(id, { staticPolicies });
+      if (r.type === "failure") throw new Error(`policy set does not parse: ${r.errors[0]?.message}`);
+      preparsed.add(id);
+    }
+    const reads: Reads = { principal: false, resource: false, context: new Set() };
+    for (const p of policies) {
+      const r = readsOf(p.json);
+      reads.principal ||= r.principal;
+      reads.resource ||= r.resource;
+      reads.context = r.context === "all" || reads.context === "all" ? "all" : new Set([...reads.context, ...r.context]);
+    }
+    slice = { id, policyIds: policies.map((p) => p.id), reads };
+  }
+  set.slices.set(tool, slice);
+  return slice;
+}
+
+const uid = (type: string, id: string) => ({ type, id });
+const tag = (v: string | number | boolean) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** The request and entities Cedar evaluates a call with. */
+export function cedarRequest(set: CompiledPolicySet, call: PolicyCall) {
+  const r = call.resource;
+  const resourceType = r && set.schema.resourceTypes.has(r.type) ? r.type : GENERIC_RESOURCE;
+  const resource = uid(resourceType, r?.id ?? "");
+  const agent = uid("Agent", call.agent.id);
+  const d = call.delegator ?? { id: "", email: "", role: "", status: "none" };
+  const person = uid("Person", d.id);
+  const entities: EntityJson[] = [
+    { uid: uid("Run", call.runId), attrs: { agent: { __entity: agent } }, parents: [agent] },
+    { uid: agent, attrs: { name: call.agent.name, status: call.agent.status, environments: call.agent.environments }, parents: [] },
+    { uid: person, attrs: { email: d.email, role: d.role, status: d.status }, parents: d.role ? [uid("Role", d.role)] : [] },
+    { uid: resource, attrs: { id: r?.id ?? "", type: r?.type ?? "" }, parents: [], tags: Object.fromEntries(Object.entries(r?.attributes ?? {}).map(([k, v]) => [k, tag(v)])) },
+  ];
+  if (d.role) entities.push({ uid: uid("Role", d.role), attrs: {}, parents: [] });
+  const iso = call.at.toISOString();
+  const context: Context = {
+    environment: call.environment,
+    delegator: { __entity: person },
+    lease: { id: call.lease.id, purpose: call.lease.purpose, taskRef: call.lease.taskRef ?? "", environment: call.lease.environment, depth: call.lease.depth },
+    time: { epochSeconds: Math.floor(call.at.getTime() / 1000), hourUtc: call.at.getUTCHours(), weekdayUtc: call.at.getUTCDay(), date: iso.slice(0, 10) },
+    now: { __extn: { fn: "datetime", arg: iso } },
+    remainingToolCalls: call.remainingToolCalls,
+    approved: call.approved,
+    argumentsDigest: call.argumentsDigest ?? "",
+  };
+  return { principal: uid("Run", call.runId), action: uid("Action", call.tool), resource, context, entities };
+}
+
+const ALLOW: PolicyResult = { outcome: "allow", determinedBy: [] };
+
+/**
+ * The policy's answer for one call: allow (no forbid matched), deny, or escalate (every forbid that
+ * matched says @escalate). Any error is a deny naming the policies involved: a call outside the
+ * schema, a request or entity that does not validate, a policy whose condition errors (Cedar skips
+ * an erroring forbid, which would otherwise let the call through).
+ *
+ * `memo` (replay): calls that differ only in what no policy of the slice reads share one evaluation.
+ */
+export function evaluatePolicy(set: CompiledPolicySet, call: PolicyCall, memo?: Map<string, PolicyResult>): PolicyResult {
+  const slice = sliceFor(set, call.tool);
+  if (!slice) return ALLOW;
+  if (!set.schema.tools.has(call.tool)) {
+    return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `${call.tool} is not in the policy schema (not a catalog tool), so policies ${slice.policyIds.join(", ")} cannot be evaluated` };
+  }
+  const req = cedarRequest(set, call);
+  let key: string | undefined;
+  if (memo) {
+    const { principal, resource, context: keys } = slice.reads;
+    const ctx = keys === "all" ? req.context : Object.fromEntries(Object.entries(req.context).filter(([k]) => keys.has(k)));
+    const delegator = keys === "all" || keys.has("delegator");
+    // entities: Run, Agent, Person, the resource (then Role)
+    const [run, agent, person, res] = req.entities;
+    key = JSON.stringify([slice.id, req.action, ctx, principal && [run, agent], resource && res, delegator && person]);
+    const hit = memo.get(key);
+    if (hit) return hit;
+  }
+  const result = decideWith(set, slice, req);
+  if (key) memo!.set(key, result);
+  return result;
+}
+
+function decideWith(set: CompiledPolicySet, slice: Slice, req: ReturnType<typeof cedarRequest>): PolicyResult {
+  const answer = cedar.statefulIsAuthorized({ ...req, preparsedSchemaName: `schema:${set.schema.hash}`, validateRequest: true, preparsedPolicySetId: slice.id });
+  if (answer.type === "failure") {
+    const why = answer.errors.map((e) => e.message).join("; ");
+    return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `policies ${slice.policyIds.join(", ")} could not be evaluated: ${why}` };
+  }
+  const { decision, diagnostics } = answer.response;
+  if (diagnostics.errors.length) {
+    const ids = [...new Set(diagnostics.errors.map((e) => e.policyId))];
+    const why = diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join("; ");
+    return { outcome: "deny", error: true, determinedBy: ids, message: `policy ${ids.join(", ")} failed to evaluate (${why})` };
+  }
+  if (decision === "allow") return ALLOW;
+  // In the order they are written, whatever order Cedar names them in.
+  const forbids = set.policies.filter((p) => diagnostics.reason.includes(p.id));
+  const ids = forbids.map((p) => p.id);
+  if (!forbids.length) return { outcome: "deny", error: true, determinedBy: [], message: "policy evaluation denied without a forbid" };
+  const denying = forbids.filter((p) => p.annotations.escalate === undefined);
+  if (denying.length) {
+    const why = denying.map((p) => `${p.id}${p.annotations.reason ? `: ${p.annotations.reason}` : ""}`).join("; ");
+    return { outcome: "deny", determinedBy: ids, message: `forbidden by policy ${why}` };
+  }
+  const why = forbids.map((p) => `${p.id}${p.annotations.escalate ? `: ${p.annotations.escalate}` : ""}`).join("; ");
+  const approvals = Math.max(0, ...forbids.map((p) => Number(p.annotations.approvals ?? 0)));
+  return { outcome: "escalate", determinedBy: ids, message: `policy ${why}`, ...(approvals ? { requiredApprovals: approvals } : {}) };
+}
