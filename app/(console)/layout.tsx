@@ -12,9 +12,9 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   if (!actor) redirect("/sign-in");
   return (
     <Providers>
-      <div className="flex min-h-screen">
+      <div className="flex min-h-screen flex-col md:flex-row">
         <SideNav actor={{ name: actor.name, email: actor.email, role: actor.role }} allowed={NAV.filter((n) => can(actor, n.permission)).map((n) => n.href)} />
-        <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+        <main className="min-w-0 flex-1 px-4 py-4 md:px-8 md:py-6">{children}</main>
       </div>
     </Providers>
   );
