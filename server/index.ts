@@ -44,6 +44,9 @@ export function createHotPool(opts: { max?: number; waitMs?: number } = {}): pg.
     connectionString: env().DATABASE_URL,
     max: opts.max ?? env().LANYARD_DB_POOL_SIZE,
     connectionTimeoutMillis: opts.waitMs ?? env().LANYARD_DB_POOL_WAIT_MS,
+    // A new connection costs a backend start and a SCRAM exchange (PBKDF2) on both ends; pg drops idle
+    // ones after 10 s by default, so the first burst after any pause paid that for every connection.
+    idleTimeoutMillis: 300_000,
     // Timestamps are stored as UTC wall times (as Prisma writes them).
     options: "-c TimeZone=UTC",
   });
@@ -134,6 +137,8 @@ async function answer(res: http.ServerResponse, run: () => Promise<unknown>, okS
     if (err instanceof AppError && (err.code === "payload_too_large" || err.code === "request_timeout")) headers.connection = "close";
   }
   if (res.headersSent || res.destroyed) return;
+  // With its length known the answer leaves in one write (writeHead alone would send it chunked: several).
+  headers["content-length"] = String(Buffer.byteLength(body));
   res.writeHead(status, headers).end(body);
 }
 

@@ -39,7 +39,19 @@ async function startProfile(): Promise<() => Promise<void>> {
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
+  // SIGUSR2 starts a window (the profile so far is dropped); the next SIGUSR2 ends it and writes it.
+  // bench:decisions profiles one scenario this way rather than the start-up.
+  let state: "whole" | "window" | "written" = "whole";
+  process.on("SIGUSR2", () => {
+    const ending = state === "window";
+    state = ending ? "written" : "window";
+    void session.post("Profiler.stop").then(async ({ profile }) => {
+      if (ending) writeFileSync(process.env.LANYARD_CPU_PROFILE!, JSON.stringify(profile));
+      else await session.post("Profiler.start");
+    });
+  });
   return async () => {
+    if (state === "written") return;
     const { profile } = await session.post("Profiler.stop");
     writeFileSync(process.env.LANYARD_CPU_PROFILE!, JSON.stringify(profile));
   };

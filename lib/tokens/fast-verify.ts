@@ -16,6 +16,11 @@ const HEADER_KEYS = new Set(["alg", "kid", "typ"]);
  * here goes to verifyLeaseToken, which decides and words the reason.
  */
 async function plainlyValid(db: Db, token: string): Promise<LeaseClaims | null> {
+  // An agent sends the same token with every call: its signature is checked once per key load. The
+  // key is asked for each time (a retired or reloaded key is another object, or none: checked again),
+  // and so are the times.
+  const seen = verified.get(token);
+  if (seen) return (await verifierFor(db, seen.kid)) === seen.key && timely(seen.times) ? seen.claims : null;
   if (token.length > MAX_TOKEN_LENGTH || !isCanonicalCompactJws(token)) return null;
   const parts = token.split(".");
   let header: Record<string, unknown>;
@@ -33,13 +38,25 @@ async function plainlyValid(db: Db, token: string): Promise<LeaseClaims | null> 
   let keyObject = keyObjects.get(key);
   if (!keyObject) keyObjects.set(key, (keyObject = KeyObject.from(key)));
   if (!verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), keyObject, Buffer.from(parts[2]!, "base64url"))) return null;
-  const t = Math.floor(now().getTime() / 1000);
   const { iss, aud, sub, jti, exp, iat, nbf, agt, pls } = payload;
   if (iss !== ISSUER || !(aud === AUDIENCE || (Array.isArray(aud) && aud.includes(AUDIENCE)))) return null;
   if (typeof sub !== "string" || typeof jti !== "string" || typeof agt !== "string" || (pls !== undefined && typeof pls !== "string")) return null;
   if (typeof exp !== "number" || typeof iat !== "number" || (nbf !== undefined && typeof nbf !== "number")) return null;
-  if (exp <= t - CLOCK_TOLERANCE_S || iat > t + CLOCK_TOLERANCE_S || (typeof nbf === "number" && nbf > t + CLOCK_TOLERANCE_S)) return null;
-  return { runId: sub, leaseId: jti, agentId: agt, parentLeaseId: (pls as string | undefined) ?? null, iat, exp };
+  const times = { exp, iat, nbf: nbf as number | undefined };
+  if (!timely(times)) return null;
+  const claims: LeaseClaims = { runId: sub, leaseId: jti, agentId: agt, parentLeaseId: (pls as string | undefined) ?? null, iat, exp };
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(token, { kid: header.kid, key, times, claims });
+  return claims;
+}
+
+type Times = { exp: number; iat: number; nbf: number | undefined };
+const verified = new Map<string, { kid: string; key: CryptoKey; times: Times; claims: LeaseClaims }>();
+const MAX_VERIFIED = 10_000;
+
+function timely({ exp, iat, nbf }: Times): boolean {
+  const t = Math.floor(now().getTime() / 1000);
+  return !(exp <= t - CLOCK_TOLERANCE_S || iat > t + CLOCK_TOLERANCE_S || (nbf !== undefined && nbf > t + CLOCK_TOLERANCE_S));
 }
 
 /** verifyLeaseToken's answer, computed without WebCrypto for a valid token (the common case). */

@@ -22,12 +22,20 @@ const INSERT_PORT = 3302;
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const dataDir = path.join(projectRoot, ".data", "bench");
 
-const database = await openDatabase({ dataDir, port: 25435, database: "lanyard_bench" });
+// BENCH_PG_STATS=1 (embedded PostgreSQL): after each scenario, its top statements from pg_stat_statements.
+const PG_STATS = process.env.BENCH_PG_STATS === "1";
+const database = await openDatabase({
+  dataDir,
+  port: 25435,
+  database: "lanyard_bench",
+  settings: PG_STATS ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all", "pg_stat_statements.track_planning": "on", track_io_timing: "on" } : {},
+});
 // Every run starts from an empty database: leases and decisions left by earlier runs would expire and
 // want receipts during this one, and runs would not be comparable.
 // (Only its own embedded server: a DATABASE_URL from the shell is never dropped.)
 if (database.embedded) await recreateDatabase(database.url, "lanyard_bench");
 migrate(database.url);
+if (PG_STATS) await sqlRows("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 process.env.DATABASE_URL = database.url;
 process.env.NEXTAUTH_SECRET ??= "bench-secret-bench-secret-bench-secret-0123";
 process.env.LANYARD_KEY_ENCRYPTION_KEY ??= Buffer.from("bench-key-encryption-key-0123456").toString("base64"); // 32 bytes
@@ -107,15 +115,23 @@ try {
   for (const t of spread) await post(decisions, body(t), key);
 
   const rows: { name: string; r: autocannon.Result; appMs?: number; dbMs: number }[] = [];
+  const stats: string[] = [];
   const measure = async (name: string, run: () => Promise<autocannon.Result>, app = true) => {
+    if (PG_STATS) await sqlRows("SELECT pg_stat_statements_reset()");
+    const waits = PG_STATS ? sampleWaits() : undefined;
     const before = cpu();
     const r = await run();
     const after = cpu();
+    if (waits) stats.push(`${name}: what active backends were doing (samples every 20 ms): ${await waits()}`);
     rows.push({ name, r, appMs: app ? after.app - before.app : undefined, dbMs: after.db - before.db });
+    if (PG_STATS) stats.push(`${name}: ${r.requests.total} requests\n${await topStatements()}`);
   };
   await measure("(1) bare node http, same JSON", () => load(`http://127.0.0.1:${BASE_PORT}/`, [hot]), false);
   await measure("(2) bare http + pg, 1 INSERT/req", () => load(`http://127.0.0.1:${INSERT_PORT}/`, [hot]), false);
+  // BENCH_PROFILE: the app's CPU profile covers (3) only (SIGUSR2 opens and closes its window).
+  if (process.env.BENCH_PROFILE) process.kill(appPid, "SIGUSR2");
   await measure("(3) decisions, 200 leases, sealer", () => load(decisions, spread));
+  if (process.env.BENCH_PROFILE) process.kill(appPid, "SIGUSR2");
   await measure("(4) decisions, one hot lease", () => load(decisions, [hot]));
   await measure("(5) decisions, 1 connection", () => load(decisions, spread, 1));
   const [{ lag }] = (await sealLag()) as [{ lag: string }];
@@ -126,7 +142,6 @@ try {
   process.stdout.write(`${"scenario".padEnd(36)}${"req/s".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"errors".padStart(8)}${"non-2xx".padStart(9)}${"vs (2)".padStart(8)}${"app CPU ms".padStart(11)}${"db CPU ms".padStart(10)}\n`);
   for (const { name, r, appMs, dbMs } of rows) {
     const n = r.requests.total;
-    // PostgreSQL's figure is a lower bound: a backend that exits during the run takes its CPU time with it.
     const per = (ms: number | undefined) => (ms === undefined || !n ? "" : ms < 0 ? "n/a" : (ms / n).toFixed(3));
     process.stdout.write(
       `${name.padEnd(36)}${r.requests.average.toFixed(0).padStart(9)}${String(r.latency.p50).padStart(8)}${String(r.latency.p99).padStart(8)}${String(r.errors + r.timeouts).padStart(8)}${String(r.non2xx).padStart(9)}${(r.requests.average / floorInsert).toFixed(2).padStart(8)}${per(appMs).padStart(11)}${per(dbMs).padStart(10)}\n`,
@@ -136,6 +151,7 @@ try {
   process.stdout.write("targets: (3) >= 0.5 x (2) and p99 <= 25 ms; (5) p50 <= 2 ms; (6) exactly 25 allows, zero 5xx. CPU = user+system time per request answered, of the app process and of PostgreSQL (all its processes)\n");
   process.stdout.write(`PostgreSQL: ${await serverVersion()}; ${cpus().length} cores, shared with whatever else runs on this machine\n`);
   process.stdout.write(`audit events not yet sealed right after the runs: ${lag}\n`);
+  if (PG_STATS) process.stdout.write(`\npg_stat_statements per scenario (total ms, calls, ms/call, plans, ms/plan, rows/call, shared blocks hit+read/call, WAL bytes/call):\n${stats.join("\n")}\n`);
 } finally {
   await stop();
 }
@@ -168,9 +184,13 @@ async function serverVersion(): Promise<string> {
   }
 }
 
-/** CPU time of the postmaster and its live children (backends, WAL writer, checkpointer …), in ms. */
+/**
+ * CPU time of the postmaster, of its children that have exited (cutime/cstime: it reaps them) and of
+ * its live children (backends, WAL writer, checkpointer …), in ms.
+ */
 function dbCpuMs(postmaster: number): number {
-  let total = cpuMs(postmaster);
+  const own = readFileSync(`/proc/${postmaster}/stat`, "utf8").split(") ")[1]!.split(" ");
+  let total = cpuMs(postmaster) + ((Number(own[13]) + Number(own[14])) * 1000) / 100;
   for (const dir of readdirSync("/proc")) {
     if (!/^\d+$/.test(dir)) continue;
     try {
@@ -210,6 +230,48 @@ async function burstOnOneLease(url: string) {
   await Promise.all(Array.from({ length: BURST }, one));
   out.ms = Math.round(performance.now() - started);
   return out;
+}
+
+/** Samples what the app's active backends wait on (pg_stat_activity) until the returned function is called. */
+function sampleWaits(): () => Promise<string> {
+  const client = new pg.Client({ connectionString: database.url });
+  const counts = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ w: string; q: string }>(`SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w, left(regexp_replace(query, '\\s+', ' ', 'g'), 40) AS q FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'`);
+      for (const r of rows) counts.set(`${r.w} [${r.q}]`, (counts.get(`${r.w} [${r.q}]`) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await client.end();
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `\n    ${String(n).padStart(6)} ${k}`).join("");
+  };
+}
+
+async function sqlRows(text: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The statements that took the most execution time since the last reset (nested ones included: track = all). */
+async function topStatements(): Promise<string> {
+  const rows = await sqlRows(`
+    SELECT round(total_exec_time)::text AS total, calls::text, round((total_exec_time / calls)::numeric, 3)::text AS per,
+      plans::text, round((total_plan_time / greatest(plans, 1))::numeric, 3)::text AS plan,
+      round(rows::numeric / calls, 1)::text AS rows, round((shared_blks_hit + shared_blks_read)::numeric / calls, 1)::text AS blks,
+      round(wal_bytes / calls)::text AS wal, toplevel::text, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+    FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`);
+  return rows.map((r) => `  ${String(r.total).padStart(7)} ${String(r.calls).padStart(7)} ${String(r.per).padStart(8)} ${String(r.plans).padStart(7)} ${String(r.plan).padStart(7)} ${String(r.rows).padStart(6)} ${String(r.blks).padStart(7)} ${String(r.wal).padStart(6)} ${r.toplevel === "true" ? "top " : "nest"} ${r.query}`).join("\n");
 }
 
 /** How far the sealer is behind: committed audit events above the last sealed seq. */
