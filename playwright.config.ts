@@ -26,6 +26,8 @@ function serverEnv(): Record<string, string> {
     LANYARD_DATA_DIR: DATA_DIR,
     LANYARD_PG_PORT: String(PG_PORT),
     LANYARD_SEED_DEMO: "1",
+    // e2e/connections.spec.ts tests a stdio upstream from the console.
+    LANYARD_CONNECTION_TEST_STDIO: "1",
     LANYARD_DEMO_PASSWORD: "lanyard-demo",
     NEXTAUTH_URL: baseURL,
   };

@@ -36,6 +36,8 @@ const Env = z.object({
     .refine(validKek, "LANYARD_KEY_ENCRYPTION_KEY must be 32 bytes, base64 (e.g. openssl rand -base64 32)"),
   /** Internal hosts webhooks may reach anyway (e.g. a chat relay on the private network); all others are refused. */
   LANYARD_WEBHOOK_ALLOWED_HOSTS: z.string().default("").transform(allowedHosts),
+  /** 1 lets "Test it" on a stdio connection run its command on this server (admin-only, audited); by default only HTTP upstreams are tested from here. */
+  LANYARD_CONNECTION_TEST_STDIO: z.enum(["0", "1"], { error: "LANYARD_CONNECTION_TEST_STDIO must be 0 or 1" }).default("0").transform((v) => v === "1"),
   /** Connections for requests: the decision hot path's pool and the console's (Prisma) pool have this many each. */
   LANYARD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Connections for background jobs (sealer, expiry, webhooks, receipts): their own pool, so requests and jobs cannot starve each other. */

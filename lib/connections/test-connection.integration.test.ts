@@ -1,6 +1,6 @@
 // "Test it" on Settings → Connections: a real upstream over stdio (the npm filesystem server) and over
 // Streamable HTTP (the conformance reference server), and upstreams that fail, hang or echo their secrets.
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +88,14 @@ describe("testing a connection", () => {
     expect(s).toMatchObject({ ok: false, error: "no answer within 1 s" });
     expect(Date.now() - started).toBeLessThan(5000);
   }, 30_000);
+
+  it("runs no stdio command on the Lanyard server unless LANYARD_CONNECTION_TEST_STDIO allows it", async () => {
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), "lanyard-stdio-off-")), "ran");
+    const c = await connection({ transport: { type: "stdio", command: process.execPath, args: ["-e", `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x")`] } });
+    const r = await testConnection(db(), admin, c.id, 10_000, false);
+    expect(r).toMatchObject({ ok: false, tools: [], error: expect.stringContaining("LANYARD_CONNECTION_TEST_STDIO") });
+    expect(existsSync(marker)).toBe(false);
+  });
 
   it("an unknown connection is not found", async () => {
     await expect(testConnection(db(), admin, "con_doesnotexist")).rejects.toMatchObject({ code: "not_found" });

@@ -2,6 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { env } from "@/lib/env";
 import { AppError, notFound } from "@/lib/errors";
 import { appendAudit } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
@@ -36,7 +37,7 @@ function describeError(err: unknown): string {
  * Admin-only and audited: it runs the configured command on this server. Never throws for an upstream
  * that fails: the failure is the answer, as text, with every stored value scrubbed.
  */
-export async function testConnection(db: Db, actor: Actor, id: string, timeoutMs = TEST_TIMEOUT_MS): Promise<ConnectionTestResult> {
+export async function testConnection(db: Db, actor: Actor, id: string, timeoutMs = TEST_TIMEOUT_MS, allowStdio = env().LANYARD_CONNECTION_TEST_STDIO): Promise<ConnectionTestResult> {
   const row = await db.connection.findUnique({ where: { id } });
   if (!row) throw notFound(`connection ${id}`);
   if (running >= MAX_CONCURRENT) throw new AppError("rate_limited", "Other connection tests are running; try again in a moment", undefined, 2);
@@ -52,6 +53,11 @@ export async function testConnection(db: Db, actor: Actor, id: string, timeoutMs
     const t = row.transport as { command?: string; args?: string[]; url?: string };
     let transport: Transport;
     if (row.transportType === "stdio") {
+      // Running an admin-given command on the control plane itself is off unless the operator says so:
+      // the gateway runs it where the gateway is deployed, which need not be here.
+      if (!allowStdio) {
+        throw new Error("testing a stdio upstream here would run its command on the Lanyard server, which is off (LANYARD_CONNECTION_TEST_STDIO=1 allows it); the gateway runs it where the gateway is deployed");
+      }
       const stdio = new StdioClientTransport({ command: t.command ?? "", args: t.args ?? [], env: { ...getDefaultEnvironment(), ...(secrets.env ?? {}) }, stderr: "pipe" });
       stdio.stderr?.on("data", (b: Buffer) => {
         stderr = (stderr + b.toString("utf8")).slice(-2000);
