@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { nodeFetch } from "./node-fetch";
 import type { Connection, LanyardClient, ReleasedCredential } from "./sdk";
 
 /** The vault refused (or could not be asked for) a credential the upstream needs: the call is refused, nothing forwarded. */
@@ -125,10 +126,10 @@ export function withoutHeaders<T>(fn: () => Promise<T>): Promise<T> {
  */
 export const injectingFetch: FetchLike = (url, init) => {
   const extra = injected.getStore();
-  if (!extra) return fetch(url, init);
+  if (!extra) return nodeFetch(url, init);
   const headers = new Headers(init?.headers);
   for (const [k, v] of Object.entries(extra)) headers.set(k, v);
-  return fetch(url, { ...init, headers });
+  return nodeFetch(url, { ...init, headers });
 };
 
 const needs = (c: Connection, where: "header" | "env", tool?: string) =>
