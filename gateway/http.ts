@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import http from "node:http";
+import { DEFAULT_MAX_REQUEST_BODY_SIZE, requestBodyTooLargeMessage } from "@modelcontextprotocol/sdk/server/requestBody.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Gateway } from "./gateway";
 import { refusal } from "./gateway";
@@ -30,6 +31,69 @@ function rpcError(res: http.ServerResponse, status: number, code: number, messag
   if (res.headersSent) return void res.end();
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }));
+}
+
+const NOT_READ = Symbol("not read");
+const ANSWERED = Symbol("answered");
+
+/**
+ * The body of a POST to a session, read and parsed here (the transport otherwise reads it through a web
+ * stream per request, a cost on every call) with the transport's own bound and answers: over 4 MiB 413,
+ * not JSON 400 -32700. Left to the transport (NOT_READ) when its header checks (Accept, Content-Type)
+ * would refuse the request anyway, so those answers stay its own.
+ */
+async function readJsonBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
+  const accept = req.headers.accept ?? "";
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!accept.includes("application/json") || !accept.includes("text/event-stream") || type !== "application/json") return NOT_READ;
+  if (Number(req.headers["content-length"]) > DEFAULT_MAX_REQUEST_BODY_SIZE) {
+    rpcError(res, 413, -32000, requestBodyTooLargeMessage(DEFAULT_MAX_REQUEST_BODY_SIZE));
+    req.resume();
+    return ANSWERED;
+  }
+  const text = await new Promise<string | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (c: Buffer) => {
+      received += c.length;
+      if (received <= DEFAULT_MAX_REQUEST_BODY_SIZE) return void chunks.push(c);
+      // Over the bound: the rest is drained unread (destroying the request would take the answer's socket with it).
+      req.off("data", onData).resume();
+      chunks.length = 0;
+      resolve(null);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("error", reject);
+  });
+  if (text === null) {
+    rpcError(res, 413, -32000, requestBodyTooLargeMessage(DEFAULT_MAX_REQUEST_BODY_SIZE));
+    return ANSWERED;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    rpcError(res, 400, -32700, "Parse error: Invalid JSON");
+    return ANSWERED;
+  }
+}
+
+/**
+ * The transport sends an SSE answer's headers at once, on a write of their own; most answers follow
+ * within milliseconds, so the headers go with the first event instead (one write less per call). A
+ * stream with nothing to say yet (a call held for approval without progress) still gets its headers
+ * after HEADERS_GRACE_MS, so the agent's HTTP client sees the answer begin.
+ */
+const HEADERS_GRACE_MS = 200;
+function deferHeaders(res: http.ServerResponse) {
+  const flush = res.flushHeaders.bind(res);
+  res.flushHeaders = () => {
+    const timer = setTimeout(() => {
+      if (!res.headersSent && !res.writableEnded && !res.destroyed) flush();
+    }, HEADERS_GRACE_MS);
+    res.once("close", () => clearTimeout(timer));
+    res.once("finish", () => clearTimeout(timer));
+  };
 }
 
 /**
@@ -65,7 +129,10 @@ export function createGatewayHttpServer(gateway: Gateway, o: { allowedHosts?: st
       if (!s) return rpcError(res, 404, -32001, "Session not found");
       const h = hash(bearer);
       if (!timingSafeEqual(h, s.tokenHash)) return rpcError(res, 403, -32001, "This session belongs to another lease token");
-      return s.transport.handleRequest(req, res);
+      if (req.method !== "POST") return s.transport.handleRequest(req, res);
+      deferHeaders(res);
+      const body = await readJsonBody(req, res);
+      return body === NOT_READ ? s.transport.handleRequest(req, res) : body === ANSWERED ? undefined : s.transport.handleRequest(req, res, body);
     }
     if (req.method !== "POST") return rpcError(res, 400, -32000, "Bad Request: no valid session id (initialize with a POST first)");
 

@@ -63,7 +63,8 @@ export async function startGatewayStack(o: { name: string; pgPort: number; maxTo
     const lanyardUrl = lanyard.match[1]!;
     log(`lanyard: ${lanyardUrl}`);
     const gw = await started(
-      [path.join(projectRoot, "gateway/main.ts"), "--port", "0"],
+      // GATEWAY_MAIN=<path to another checkout's gateway/main.ts>: an A/B against other gateway code in the same conditions.
+      [path.resolve(projectRoot, process.env.GATEWAY_MAIN ?? "gateway/main.ts"), "--port", "0"],
       { ...process.env, LANYARD_URL: lanyardUrl, LANYARD_GATEWAY_KEY: setup.gatewayKey },
       /MCP at (http:\/\/\S+\/mcp)/,
       "stderr",
