@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "tool.created", "tool.updated",
   "webhook.created", "webhook.deleted", "webhook.secret_encrypted", "webhook.secret_rewrapped",
   "connection.created", "connection.updated", "connection.deleted", "connection.tested",
+  "policy.published",
   "credential.created", "credential.rotated", "credential.retired", "credential.released", "credential.login_dropped",
   "signing_key.created", "signing_key.encrypted", "signing_key.rewrapped", "signing_key.retired", "signing_key.revoked",
   "auth.sign_in", "auth.sign_in_failed", "auth.sign_in_throttled",

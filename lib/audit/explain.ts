@@ -3,6 +3,7 @@ import { badString } from "@/lib/schemas/text";
 import type { Db } from "@/lib/db";
 import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import type { Grant } from "@/lib/leases/schemas";
+import { explainPolicy } from "@/lib/policy/explain";
 
 /**
  * Everything behind one decision, in one place — "which human approved this, which agent executed
@@ -49,6 +50,8 @@ export async function explainDecision(db: Db, decisionId: string) {
     callOutcome: reported
       ? { status: reported.status, resultDigest: reported.resultDigest, durationMs: reported.durationMs, summary: reported.summary, at: reported.createdAt.toISOString() }
       : null,
+    // The policy version in force and the policies that decided (null: no policy was published then).
+    policy: await explainPolicy(db, d.policy),
     token: { jti: d.tokenJti },
     agent: lease?.agent ?? (d.agentId ? { id: d.agentId, name: null, ownerId: null } : null),
     lease: lease

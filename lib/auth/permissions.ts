@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   "keys.rotate",
   "webhooks.manage",
   "connections.manage",
+  "policies.read",
+  "policies.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -30,7 +32,7 @@ const READ_ALL: Permission[] = ["console.view", "agents.read", "tools.read", "le
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: [...PERMISSIONS],
   approver: [...READ_ALL, "approvals.decide", "leases.approve"],
-  auditor: [...READ_ALL, "audit.read"],
+  auditor: [...READ_ALL, "audit.read", "policies.read"],
   requester: [...READ_ALL, "leases.issue", "leases.revoke.own"],
 };
 

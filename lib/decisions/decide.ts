@@ -12,6 +12,11 @@ import { deadLink, lockChain } from "@/lib/leases/chain";
 import type { DecisionRequest, DecisionResponse } from "@/lib/decisions/schemas";
 import { auditArguments, withArgumentsDigest } from "@/lib/decisions/arguments";
 import { newId } from "@/lib/ids";
+import { applyPolicy } from "@/lib/policy/apply";
+import { policyCallOf, type ChainFacts } from "@/lib/policy/call";
+import { livePolicyFor, type LivePolicy } from "@/lib/policy/current";
+import { evaluatePolicy } from "@/lib/policy/evaluate";
+import { requiredApprovalsFor } from "@/lib/tools/risk";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
 import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 
@@ -19,15 +24,18 @@ import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
-export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null };
+export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null; facts?: ChainFacts | null };
 export type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
 /** The lease chain the decision rules read: one loader for both decision paths (Next's route and server/). */
 export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
-  const rows = await db.$queryRaw<(ChainLease & { agentStatus: string; delegatorStatus: string | null; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
+  const rows = await db.$queryRaw<(ChainLease & ChainFacts & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
-           u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf"
+           u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf",
+           -- what policies read (lib/policy/call.ts)
+           a."name" AS "agentName", a."environments" AS "agentEnvironments", u."id" AS "delegatorId", u."email" AS "delegatorEmail",
+           u."role" AS "delegatorRole", l."purpose", l."taskRef", l."depth"
     FROM "leases" l JOIN "agents" a ON a."id" = l."agentId" LEFT JOIN "users" u ON u."id" = l."delegatorId"
     -- one primary-key probe per lease of the chain (an OR here would scan the table)
     WHERE l."id" = ANY(ARRAY[${leaseId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId}))`);
@@ -37,7 +45,9 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   const ancestors = [...leaf.ancestorIds].reverse().map((id) => byId.get(id));
   if (ancestors.some((a) => !a)) return { leases: [], agentStatus: null, delegatorStatus: null };
   // Leaf first, then its ancestors, nearest first.
-  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus };
+  const { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, purpose, taskRef, depth } = leaf;
+  const facts: ChainFacts = { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, purpose, taskRef, depth };
+  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts };
 }
 
 /**
@@ -56,7 +66,7 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
   const tool = catalog.get(input.tool);
   for (let attempt = 1; ; attempt++) {
     const chain = await loadChain(db, token.claims.leaseId);
-    const verdict = evaluateChain(token.claims, chain, tool, input, now());
+    const verdict = evaluateChain(token.claims, chain, tool, input, now(), await livePolicyFor(db, tool?.name));
     try {
       const answer = await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
       announceRuns(db, [chain.leases[0]?.runId]);
@@ -72,9 +82,21 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
   }
 }
 
-/** The decision rules applied to a loaded chain: the one place that maps a Chain to evaluate()'s inputs. */
-export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo | undefined, request: DecisionRequest, at: Date): Verdict {
-  return evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, delegatorStatus: chain.delegatorStatus, tool, request, now: at });
+/**
+ * The decision rules applied to a loaded chain: the one place that maps a Chain to evaluate()'s inputs,
+ * then asks the published policy (if any) about what the lease rules did not deny: the lease must allow
+ * AND policy must not forbid. The verdict carries the policy version and the policies that decided.
+ */
+export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo | undefined, request: DecisionRequest, at: Date, policy?: LivePolicy): Verdict {
+  const lease = evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, delegatorStatus: chain.delegatorStatus, tool, request, now: at });
+  if (!policy || policy.version === null) return lease;
+  const stamp = (determinedBy: string[]) => ({ version: policy.version, determinedBy, lease: lease.outcome });
+  if (lease.outcome === "deny" || !chain.facts) return { ...lease, policy: stamp([]) };
+  if (!policy.set) {
+    return { outcome: "deny", reasons: [{ code: "policy_error", message: `policy version ${policy.version} no longer validates against the schema: ${policy.broken}` }], policy: stamp([]) };
+  }
+  const result = evaluatePolicy(policy.set, policyCallOf(chain.leases, chain.facts, chain.agentStatus, request, at));
+  return { ...applyPolicy(lease, result, request.tool, request.approvalId), policy: stamp(result.determinedBy) };
 }
 
 export type CommitInput = {
@@ -149,7 +171,7 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
         if (consumed) {
           spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${c.chain!.leases.map((l) => l.id)}::text[], ${at})`);
         } else {
-          row.verdict = { outcome: "deny", reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool, resource and arguments (unknown, already used, expired, or granted for another call)` }] };
+          row.verdict = { outcome: "deny", policy: c.verdict.policy, reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool, resource and arguments (unknown, already used, expired, or granted for another call)` }] };
         }
       } else {
         // A chain revoked since it was read opens no escalation: evaluate again (and deny). Once the
@@ -198,6 +220,7 @@ export function decisionRecord(c: CommitInput, r: DecisionRow) {
     createdAt: r.at,
     arguments: c.input.arguments ?? null,
     argumentsDigest: c.input.argumentsDigest ?? null,
+    policy: r.verdict.policy ?? null,
   };
 }
 
@@ -206,11 +229,11 @@ function decisionInsertSql(c: CommitInput, r: DecisionRow): Prisma.Sql {
   const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
   return Prisma.sql`
     INSERT INTO "decisions" ("id", "leaseId", "runId", "agentId", "enforcementPointId", "tool", "resource", "context", "outcome", "reasons",
-      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt", "arguments", "argumentsDigest")
+      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt", "arguments", "argumentsDigest", "policy")
     VALUES (${d.id}, ${d.leaseId}, ${d.runId}, ${d.agentId}, ${d.enforcementPointId},
       ${d.tool}, ${json(d.resource)}::jsonb, ${json(d.context)}::jsonb, ${d.outcome}, ${JSON.stringify(d.reasons)}::jsonb,
       ${d.escalationId}, ${d.approvalId}, ${d.tokenJti}, ${d.leaseVersion}::integer, ${d.latencyMs}::double precision, ${d.createdAt},
-      ${json(d.arguments)}::jsonb, ${d.argumentsDigest})`;
+      ${json(d.arguments)}::jsonb, ${d.argumentsDigest}, ${json(d.policy)}::jsonb)`;
 }
 
 export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
@@ -227,7 +250,7 @@ export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
     tokenJti: c.claims?.leaseId ?? null,
     tool: c.input.tool,
     outcome: r.verdict.outcome,
-    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs, ...auditArguments(c.input) },
+    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs, ...auditArguments(c.input), ...(r.verdict.policy ? { policy: r.verdict.policy } : {}) },
   };
 }
 
@@ -240,6 +263,7 @@ export function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): D
     decisionId: r.id,
     reasons: r.verdict.reasons,
     escalationId: r.escalationId,
+    policy: { version: r.verdict.policy?.version ?? null, determinedBy: r.verdict.policy?.determinedBy ?? [] },
     lease: r.leaf ? { id: r.leaf.id, status: leafStatus, remainingToolCalls: remaining, expiresAt: r.leaf.expiresAt.toISOString() } : null,
   };
 }
@@ -273,7 +297,11 @@ async function openStepUp(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, de
       argumentsDigest: c.input.argumentsDigest ?? null,
       justification: c.verdict.reasons[0]?.message ?? "step-up required by policy",
       risk: c.tool?.risk ?? "critical",
-      requiredApprovals: c.tool?.requiredApprovals ?? null,
+      // A policy's @approvals can ask for more people than the tool's risk does, never fewer.
+      requiredApprovals:
+        c.verdict.outcome === "escalate" && c.verdict.requiredApprovals
+          ? Math.max(c.verdict.requiredApprovals, requiredApprovalsFor(c.tool?.risk ?? "critical", c.tool?.requiredApprovals))
+          : (c.tool?.requiredApprovals ?? null),
       decisionId,
       enforcementPointId: c.ep.id,
       actor: epActor(c.ep),

@@ -126,8 +126,9 @@ describe("evaluate(): the lease rules, one row per rule", () => {
   });
 
   it("covers every reason code evaluate() can give", () => {
-    // The codes only the caller gives: token checks before evaluate, approval use at commit.
-    const outside: ReasonCode[] = ["token_expired", "approval_invalid"];
+    // The codes only the caller gives: token checks before evaluate, approval use at commit, policy
+    // errors after it (lib/policy/evaluate.test.ts; policy_forbid is also the lease's environment rule).
+    const outside: ReasonCode[] = ["token_expired", "approval_invalid", "policy_error"];
     const covered = new Set(cases.map((c) => c.code));
     expect(REASON_CODES.filter((code) => !covered.has(code) && !outside.includes(code))).toEqual([]);
   });

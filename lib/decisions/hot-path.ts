@@ -24,6 +24,7 @@ import { withArgumentsDigest } from "@/lib/decisions/arguments";
 import type { Verdict } from "@/lib/decisions/evaluate";
 import { announceRuns } from "@/lib/events/bus";
 import { newId } from "@/lib/ids";
+import { livePolicy, livePolicyFor } from "@/lib/policy/current";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { verifyLeaseTokenFast } from "@/lib/tokens/fast-verify";
 
@@ -75,6 +76,10 @@ function sql() {
 const sampleRow: DecisionRow = { id: "", leaf: undefined, verdict: { outcome: "deny", reasons: [] }, escalationId: null, at: new Date(0), latencyMs: 0 };
 const sampleCommit = { ep: { id: "", name: "" }, input: { tool: "" }, claims: null } as unknown as CommitInput;
 
+/** lanyard_chain_state ends with ':p<policy version in force>' (0: none published). */
+const withPolicyVersion = (fingerprint: string, version: number | null) => fingerprint.replace(/:p\d+$/, "") + `:p${version ?? 0}`;
+const policyVersionOf = (fingerprint: string) => Number(/:p(\d+)$/.exec(fingerprint)?.[1] ?? 0);
+
 const auditJson = (id: string, at: Date, event: AuditInput) => JSON.stringify({ ...auditRow(id, event), at: at.toISOString() });
 
 export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
@@ -117,9 +122,10 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
     const claims = token.claims;
     const tool = (await toolCatalog(db)).get(input.tool);
     let entry = cache.get(claims.leaseId) ?? (await load(claims.leaseId, performance.now()));
+    let policy = await livePolicyFor(db, tool?.name);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { chain } = entry;
-      const verdict: Verdict = evaluateChain(claims, chain, tool, input, now());
+      const verdict: Verdict = evaluateChain(claims, chain, tool, input, now(), policy);
       // Escalations and approval-backed allows: several steps in one interactive transaction, as decide() does them.
       if (needsTransaction(verdict)) return decide(db, ep, input);
       const c: CommitInput = { ep, input, started, claims, chain, verdict, tool };
@@ -134,7 +140,8 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
       const { rows } = await pool.query<Row>({
         name: "lanyard_decide",
         text: sql().decide,
-        values: [ids, leaf.id, entry.fingerprint, take, at, JSON.stringify(decisionRecord(c, row)), auditJson(newId("evt"), at, decisionAudit(c, row)), JSON.stringify({ ...ended, at: at.toISOString() }), ids.map(() => newId("evt"))],
+        // The fingerprint names the policy version this verdict was reached under: another one in force is stale.
+        values: [ids, leaf.id, withPolicyVersion(entry.fingerprint, policy.version), take, at, JSON.stringify(decisionRecord(c, row)), auditJson(newId("evt"), at, decisionAudit(c, row)), JSON.stringify({ ...ended, at: at.toISOString() }), ids.map(() => newId("evt"))],
       });
       const result = rows[0]?.result ?? "stale";
       if (result === "ok") {
@@ -152,6 +159,8 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
       }
       cache.delete(leaf.id);
       entry = await load(claims.leaseId, asked);
+      const inForce = policyVersionOf(rows[0]?.fingerprint ?? entry.fingerprint);
+      if (inForce !== (policy.version ?? 0)) policy = await livePolicy(db, inForce);
     }
     // Still racing after several tries: fail closed rather than guess.
     const reasons = [{ code: "lease_exhausted" as const, message: "the lease changed concurrently; retry the call" }];

@@ -75,6 +75,7 @@ export const DecisionResponse = z.object({
   decisionId: z.string(),
   reasons: z.array(z.object({ code: z.enum(REASON_CODES), message: z.string() })),
   escalationId: z.string().nullable(),
+  policy: z.object({ version: z.number().nullable().describe("the published policy version in force; null: none published"), determinedBy: z.array(z.string()).describe("ids of the policies that decided") }),
   lease: z.object({ id: z.string(), status: z.string(), remainingToolCalls: z.number(), expiresAt: z.string() }).nullable(),
 });
 export type DecisionResponse = z.infer<typeof DecisionResponse>;

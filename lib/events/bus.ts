@@ -10,7 +10,9 @@ export type LanyardEvent =
   | { type: "signing_keys.changed" }
   // Caches of the hot path (server/) that other instances drop at once.
   | { type: "tools.changed" }
-  | { type: "enforcement_points.changed" };
+  | { type: "enforcement_points.changed" }
+  // A policy version was published (lib/policy/current.ts drops its compiled set).
+  | { type: "policy.changed"; version: number };
 
 export const CHANNEL = "lanyard_events";
 

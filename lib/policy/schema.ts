@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SchemaJson, TypeOfAttribute } from "@cedar-policy/cedar-wasm/nodejs";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "@/lib/db";
-import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
+import type { ToolInfo } from "@/lib/tools/catalog";
 
 /** What the schema is generated from: the tool catalog and the resource types Lanyard has seen. */
 export type SchemaData = { tools: Pick<ToolInfo, "name" | "risk" | "readOnly">[]; resourceTypes: string[] };
@@ -85,9 +85,13 @@ export function generateSchema(data: SchemaData): GeneratedSchema {
   return { json, hash, tools: new Set(tools.map((t) => t.name)), groupsOf, resourceTypes: new Set(resourceTypes) };
 }
 
-/** The data the schema is generated from: the catalog, and the resource types that leases grant or connections map. */
+/**
+ * The data the schema is generated from: the catalog, and the resource types that leases grant or
+ * connections map. Read from the tables, not the decision path's cached catalog: compiling is rare,
+ * and a tool added a moment ago must be in the schema a publish validates against.
+ */
 export async function loadSchemaData(db: Db): Promise<SchemaData> {
-  const tools = [...(await toolCatalog(db)).values()];
+  const tools = await db.tool.findMany({ select: { name: true, risk: true, readOnly: true } });
   const rows = await db.$queryRaw<{ type: string }[]>(Prisma.sql`
     SELECT DISTINCT g -> 'resource' ->> 'type' AS "type" FROM "leases", jsonb_array_elements("grants") g WHERE g -> 'resource' ->> 'type' IS NOT NULL
     UNION

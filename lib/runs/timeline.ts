@@ -87,7 +87,7 @@ export async function followRun(db: Db, runId: string, lastEventId: string | nul
       .finally(() => (running = null));
   };
   const unsubscribe = await subscribe((e) => {
-    if (e.type === "signing_keys.changed" || e.type === "tools.changed" || e.type === "enforcement_points.changed") return;
+    if (e.type === "signing_keys.changed" || e.type === "tools.changed" || e.type === "enforcement_points.changed" || e.type === "policy.changed") return;
     if (e.type !== "run.event") {
       if (family.includes(e.runId)) kick();
       return;

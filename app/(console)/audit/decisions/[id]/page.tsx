@@ -190,6 +190,29 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
                 ))}
               </ul>
             </dd>
+            <dt className="text-slate-500">Policy</dt>
+            <dd data-testid="explain-policy">
+              {x.policy ? (
+                <>
+                  version <span className="font-mono">{x.policy.version}</span>
+                  {x.policy.message && <span className="ml-2 text-xs text-slate-500">“{x.policy.message}” by {x.policy.publishedBy}</span>}
+                  {x.policy.policies.length ? (
+                    <ul className="mt-1 space-y-1">
+                      {x.policy.policies.map((p) => (
+                        <li key={p.id} data-testid="explain-policy-id">
+                          <span className="font-mono text-xs font-semibold">{p.id}</span>
+                          {p.text && <pre className="overflow-x-auto rounded bg-slate-50 p-2 font-mono text-xs">{p.text}</pre>}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="ml-2 text-xs text-slate-500">no policy forbade it (the lease rules said {x.policy.leaseOutcome})</span>
+                  )}
+                </>
+              ) : (
+                <span className="text-slate-500">no policy was published</span>
+              )}
+            </dd>
             <dt className="text-slate-500">Time</dt>
             <dd>
               <time dateTime={d.at}>{formatAuditTime(d.at)}</time>
