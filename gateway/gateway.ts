@@ -34,7 +34,7 @@ export type GatewayOptions = {
   log?: Log;
   /** the environment decisions are asked for (context.environment); absent: not sent */
   environment?: string;
-  /** how often each session re-reads its lease to announce tools/list_changed; default 5000 ms */
+  /** how often each session re-reads its lease to announce tools/list_changed (a decision that shows a change re-reads it at once); default 2000 ms */
   leaseRefreshMs?: number;
   /** how often the connections of this key are re-read; default 30000 ms */
   connectionsRefreshMs?: number;
@@ -125,6 +125,21 @@ export class Gateway {
       },
     };
     const signature = (l: Introspection) => JSON.stringify([l.active, l.tools.map((t) => [t.tool, t.stepUp]).sort()]);
+    /** Re-reads the lease and announces tools/list_changed when what it can use differs from what was last seen. */
+    const recheckLease = () => {
+      this.introspect(leaseToken)
+        .then((l) => {
+          const s = signature(l);
+          if (lastSeen && s !== lastSeen) handle.notifyToolsChanged();
+          lastSeen = s;
+        })
+        .catch(() => {});
+    };
+    // A decision can show the lease changed (a deny: revoked, expired, out of budget; the allow that spent
+    // its last call): re-read it at once rather than at the next refresh, so the agent's list follows now.
+    const afterDecision = (d: { lease: { status: string; remainingToolCalls: number } | null } | null) => {
+      if (!d?.lease || d.lease.status !== "active" || d.lease.remainingToolCalls <= 0) recheckLease();
+    };
     const lease = async (what: string) => {
       try {
         return await this.introspect(leaseToken);
@@ -159,7 +174,10 @@ export class Gateway {
           // An approval is bound to these arguments' digest: the retry after approval sends the same.
           ...argumentsFields(call.args, this.o.sendArguments !== false),
         },
-        (d) => this.credentialed(call.connectionId, call.tool, d.decisionId, run),
+        (d) => {
+          afterDecision(d);
+          return this.credentialed(call.connectionId, call.tool, d.decisionId, run);
+        },
         {
           signal: extra.signal,
           pollSeconds: this.o.escalationPollSeconds,
@@ -210,7 +228,10 @@ export class Gateway {
           () => forward(t.connectionId, extra, (c) => c.request({ method: "tools/call", params: { name: t.upstream, arguments: derived.args } }, ResultSchema, forwardOptions(extra)) as Promise<CallToolResult>),
         );
       } catch (err) {
-        if (err instanceof CallDenied) return text(`Denied by Lanyard: ${err.message}`);
+        if (err instanceof CallDenied) {
+          afterDecision(null);
+          return text(`Denied by Lanyard: ${err.message}`);
+        }
         if (err instanceof LanyardUnavailable) return text(`Refused: ${err.message}; the call was not forwarded (fail closed)`);
         if (err instanceof LanyardRefused) return text(`Refused: Lanyard rejected the gateway's request (${err.code}: ${err.message})`);
         if (err instanceof CredentialsRefused) return text(`Refused: ${err.message}; the call was not forwarded (fail closed)`);
@@ -397,15 +418,7 @@ export class Gateway {
     server.setNotificationHandler(RootsListChangedNotificationSchema, () => upstreams.rootsChanged());
 
     // The lease changes outside this session (revoked, more permission approved, budget spent): follow it.
-    const timer = setInterval(() => {
-      this.introspect(leaseToken)
-        .then((l) => {
-          const s = signature(l);
-          if (lastSeen && s !== lastSeen) handle.notifyToolsChanged();
-          lastSeen = s;
-        })
-        .catch(() => {});
-    }, this.o.leaseRefreshMs ?? 5_000);
+    const timer = setInterval(recheckLease, this.o.leaseRefreshMs ?? 2_000);
     timer.unref();
     this.sessions.add(handle);
     server.onclose = () => {
