@@ -1,7 +1,9 @@
 // npm run demo:agent — drives one realistic agent run against a running console through the public
 // API only, so the run timeline, the approval queue and the dashboard come alive: a lease for
 // repo-maintenance-agent, a dozen tool calls, a denial, a step-up that waits for a person, a subagent,
-// completion and the receipt.
+// completion and the receipt. Every decision goes through the typed SDK enforcement points use
+// (gateway/sdk.ts: decide, guard, escalateAndWait), as a third-party tool runner would; the console
+// calls (sign-in, the agent, the lease, completion) are plain HTTP.
 //
 //   LANYARD_URL            the console (default http://localhost:3000)
 //   LANYARD_KEY            an enforcement-point key to use (else one is made as the demo admin)
@@ -9,6 +11,8 @@
 //   LANYARD_DEMO_PASSWORD  their password (default lanyard-demo)
 //   LANYARD_DEMO_PACE_MS   pause between tool calls (default 900)
 //   LANYARD_DEMO_WAIT_S    how long to wait for a person to decide the step-up (default 600)
+
+import { CallDenied, createLanyardClient, LanyardRefused, LanyardUnavailable, type Decision, type ResourceRef as Resource } from "../gateway/sdk";
 
 const BASE = (process.env.LANYARD_URL ?? "http://localhost:3000").replace(/\/+$/, "");
 const ORIGIN = new URL(BASE).origin;
@@ -20,11 +24,7 @@ const AGENT = "repo-maintenance-agent";
 const REPO = "clord";
 const BRANCH = "agent/dependency-update";
 
-type Reason = { code: string; message: string };
-type Decision = { decision: "allow" | "deny" | "escalate"; decisionId: string; reasons: Reason[]; escalationId: string | null; lease: { remainingToolCalls: number; status: string } | null };
 type Lease = { id: string; runId: string; status: string; expiresAt: string; maxToolCalls: number };
-type Escalation = { id: string; status: string; approvalId: string | null; approvals: { by: string; verdict: string; reason: string }[] };
-type Resource = { type: string; id: string; attributes?: Record<string, string> };
 
 const tty = process.stdout.isTTY;
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -119,6 +119,7 @@ async function main() {
     info(`made "${name}" (${made.body.enforcementPoint.id}); revoke it under Settings → Enforcement points when you are done`);
   }
   const ep = { authorization: `Bearer ${key}` };
+  const lanyard = createLanyardClient({ url: BASE, key, timeoutMs: 30_000 });
 
   step(`Issue a lease for ${AGENT}`);
   const agents = await call<{ agents: { id: string; name: string; status: string }[] }>("GET", `/api/v1/agents?q=${encodeURIComponent(AGENT)}`, { headers: session });
@@ -150,12 +151,28 @@ async function main() {
   info(`${bold("Watch the run live:")} ${cyan(`${BASE}/runs/${lease.runId}`)}`);
   await sleep(Math.min(3000, PACE_MS * 3));
 
-  const decide = async (token: string, tool: string, resource: Resource, approvalId?: string): Promise<Decision> => {
-    const res = await call<Decision>("POST", "/api/v1/decisions", { headers: ep, body: { leaseToken: token, tool, resource, context: { environment: "staging" }, ...(approvalId ? { approvalId } : {}) } });
-    const d = res.body;
+  const show = (tool: string, resource: Resource, d: Decision) => {
     const mark = d.decision === "allow" ? green("allow   ") : d.decision === "deny" ? red("deny    ") : yellow("escalate");
     info(`${mark} ${tool.padEnd(20)} ${dim(`${resource.type} ${resource.id}`.padEnd(44))} ${dim(d.reasons.map((r) => r.code).join(", "))}${d.lease ? dim(` · ${d.lease.remainingToolCalls} left`) : ""}`);
+  };
+  const request = (token: string, tool: string, resource: Resource, approvalId?: string) => ({ leaseToken: token, tool, resource, context: { environment: "staging" }, ...(approvalId ? { approvalId } : {}) });
+  /** Asks only (the SDK's decide), for the calls the demo expects to be refused or held. */
+  const decide = async (token: string, tool: string, resource: Resource, approvalId?: string): Promise<Decision> => {
+    const d = await lanyard.decide(request(token, tool, resource, approvalId));
+    show(tool, resource, d);
     return d;
+  };
+  /** An allowed call (the SDK's guard): asked first, "run" (simulated), and its outcome reported to Lanyard. */
+  const work = async (token: string, tool: string, resource: Resource) => {
+    try {
+      await lanyard.guard(request(token, tool, resource), async (d) => {
+        show(tool, resource, d);
+        return { ran: tool, on: resource.id };
+      });
+    } catch (err) {
+      if (err instanceof CallDenied) throw new DemoError(`${tool}: expected allow, got ${err.message}`);
+      throw err;
+    }
   };
   const must = (d: Decision, outcome: Decision["decision"], what: string) => {
     if (d.decision !== outcome) throw new DemoError(`${what}: expected ${outcome}, got ${d.decision} (${d.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")})`);
@@ -164,7 +181,7 @@ async function main() {
   step("The agent works: a dozen tool calls, each asked about first");
   const file = (path: string): Resource => ({ type: "file", id: path, attributes: { repo: REPO } });
   const branch: Resource = { type: "branch", id: BRANCH, attributes: { repo: REPO } };
-  const work: [string, Resource][] = [
+  const calls: [string, Resource][] = [
     ["repo.read", file("package.json")],
     ["repo.read", file("package-lock.json")],
     ["repo.read", file("CHANGELOG.md")],
@@ -178,8 +195,8 @@ async function main() {
     ["repo.read", file("README.md")],
     ["pull_request.create", { type: "repo", id: REPO, attributes: { head: BRANCH, base: "main" } }],
   ];
-  for (const [tool, resource] of work) {
-    must(await decide(leaseToken, tool, resource), "allow", tool);
+  for (const [tool, resource] of calls) {
+    await work(leaseToken, tool, resource);
     await sleep(PACE_MS);
   }
 
@@ -195,20 +212,28 @@ async function main() {
   info(`${bold("Approve or deny it as another person")} (e.g. approver@example.com; ${EMAIL} delegated this lease and may not):`);
   info(cyan(`${BASE}/approvals?escalation=${escalationId}`));
   const deadline = Date.now() + WAIT_S * 1000;
-  let escalation: Escalation | null = null;
-  while (Date.now() < deadline) {
-    const wait = Math.max(1, Math.min(25, Math.ceil((deadline - Date.now()) / 1000)));
-    const res = await call<{ escalation: Escalation }>("GET", `/api/v1/escalations/${escalationId}?waitSeconds=${wait}`, { headers: ep, timeoutMs: (wait + 15) * 1000 });
-    escalation = res.body.escalation;
-    if (escalation.status !== "pending") break;
-    info(dim(`still waiting for a person… (${Math.round((deadline - Date.now()) / 1000)} s left)`));
+  let escalation: Awaited<ReturnType<typeof lanyard.escalateAndWait>> | null = null;
+  try {
+    escalation = await lanyard.escalateAndWait(escalationId, {
+      pollSeconds: Math.max(1, Math.min(25, WAIT_S)),
+      signal: AbortSignal.timeout(WAIT_S * 1000),
+      onWait: (s) => {
+        if (s > 0) info(dim(`still waiting for a person… (${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left)`));
+      },
+    });
+  } catch (err) {
+    if ((err as Error)?.name !== "TimeoutError") throw err;
   }
   if (!escalation || escalation.status === "pending") {
     info(yellow(`nobody decided within ${WAIT_S} s; the run goes on without merging`));
   } else {
     const by = escalation.approvals.map((a) => `${a.by} (${a.verdict}${a.reason ? `: “${a.reason}”` : ""})`).join(", ");
     info(`${escalation.status === "approved" ? green(escalation.status) : red(escalation.status)} by ${by || "nobody"}`);
-    if (escalation.status === "approved" && escalation.approvalId) must(await decide(leaseToken, "pull_request.merge", merge, escalation.approvalId), "allow", "pull_request.merge with the approval");
+    if (escalation.status === "approved" && escalation.approvalId) {
+      const merged = await decide(leaseToken, "pull_request.merge", merge, escalation.approvalId);
+      must(merged, "allow", "pull_request.merge with the approval");
+      await lanyard.reportOutcome(merged.decisionId, { status: "ok", summary: "merged (simulated)" });
+    }
     else info("the run goes on without merging");
   }
   await sleep(PACE_MS);
@@ -221,16 +246,19 @@ async function main() {
   info(`subagent lease ${cyan(child.body.lease.id)} · run ${child.body.lease.runId} · ${child.body.lease.maxToolCalls} calls`);
   await sleep(PACE_MS);
   for (const path of ["CHANGELOG.md", "docs/migration.md"]) {
-    must(await decide(child.body.leaseToken, "repo.read", file(path)), "allow", "subagent repo.read");
+    await work(child.body.leaseToken, "repo.read", file(path));
     await sleep(PACE_MS);
   }
   // Attenuation holds: the subagent was given no commit right.
   must(await decide(child.body.leaseToken, "repo.commit", branch), "deny", "subagent repo.commit");
   await sleep(PACE_MS);
+  // Outcomes are reported off the call's path: deliver them before the receipt is written.
+  await lanyard.flush();
   const childDone = await call<{ receipt: { digest: string } }>("POST", `/api/v1/leases/${child.body.lease.id}/complete`, { headers: ep, body: { leaseToken: child.body.leaseToken } });
   info(`subagent done · receipt digest ${dim(childDone.body.receipt.digest)}`);
 
   step("The run is done: complete the lease");
+  await lanyard.flush();
   const done = await call<{ lease: Lease; receipt: { digest: string; toolCalls: unknown[]; denied: unknown[]; approvers: string[] } }>("POST", `/api/v1/leases/${lease.id}/complete`, { headers: ep, body: { leaseToken } });
   const r = done.body.receipt;
   info(`lease ${done.body.lease.status} · ${r.toolCalls.length} tool calls · ${r.denied.length} denied · approvers: ${r.approvers.join(", ") || "none"}`);
@@ -241,6 +269,7 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(`\n${red("demo stopped:")} ${err instanceof DemoError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const plain = err instanceof DemoError || err instanceof LanyardUnavailable || err instanceof LanyardRefused;
+  console.error(`\n${red("demo stopped:")} ${plain ? (err as Error).message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });
