@@ -11,6 +11,7 @@ import { createHotPath } from "@/lib/decisions/hot-path";
 import { AppError } from "@/lib/errors";
 import { stopListening } from "@/lib/events/bus";
 import { listPolicies, publishPolicy, validatePolicyText } from "@/lib/policy/store";
+import { whatIf } from "@/lib/policy/what-if";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
 import { createHotPool } from "@/server/index";
@@ -128,5 +129,22 @@ describe("policies on live decisions", () => {
     expect(err.reasons[0]!.code).toBe("policy_error");
     expect(err.reasons[0]!.message).toMatch(/overflows/);
     expect(err.policy.determinedBy).toEqual(["overflows"]);
+  });
+
+  it("what-if answers for the published version or a draft, with the lease rules when a lease is named, and writes nothing", async () => {
+    const agent = await seedAgent(db());
+    const { lease } = await seedLease(db(), { agentId: agent.id });
+    const requester = await seedPerson(db(), { role: "requester" });
+    const draft = forbidRead(agent.id, `@id("draft-no-reads")`, ` unless { context.delegator in Role::"admin" }`);
+    const decisions = await db().decision.count({ where: { leaseId: lease.id } });
+    // The lease's delegator is an admin (seedLease): the draft does not forbid; a requester named without a lease: it does.
+    expect(await whatIf(db(), { text: draft, call: { tool: "repo.read", leaseId: lease.id } })).toMatchObject({ decision: "allow", leaseOutcome: "allow", policy: { version: null, draft: true, determinedBy: [] } });
+    expect(await whatIf(db(), { text: draft, call: { tool: "repo.read", agentId: agent.id, delegatorId: requester.id } })).toMatchObject({ decision: "deny", reasons: [{ code: "policy_forbid" }], policy: { determinedBy: ["draft-no-reads"] } });
+    // The lease rules still come first: a tool the lease denies is denied, whatever the draft.
+    expect(await whatIf(db(), { text: draft, call: { tool: "secrets.read", leaseId: lease.id } })).toMatchObject({ decision: "deny", reasons: [{ code: "tool_denied" }] });
+    // Published version: this agent is in no published policy.
+    expect((await whatIf(db(), { call: { tool: "repo.read", leaseId: lease.id } })).decision).toBe("allow");
+    expect(await db().decision.count({ where: { leaseId: lease.id } })).toBe(decisions);
+    expect((await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).toolCallsUsed).toBe(0);
   });
 });

@@ -61,5 +61,6 @@ export const ReplayResponse = z.object({
   changedTotal: z.number().int(),
   byTool: z.record(z.string(), z.number().int()),
   byAgent: z.record(z.string(), z.number().int()),
-  ms: z.number(),
+  ms: z.number().describe("time the replay took"),
+  loadMs: z.number().describe("of which reading the stored decisions"),
 });
