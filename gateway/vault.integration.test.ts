@@ -18,6 +18,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createConnection } from "@/lib/connections/connections";
 import { ConnectionCreate } from "@/lib/connections/schemas";
+import { exportStream } from "@/lib/audit/export";
 import { createCredential } from "@/lib/credentials/credentials";
 import { CredentialCreate } from "@/lib/credentials/schemas";
 import { unseal } from "@/lib/credentials/secret";
@@ -254,7 +255,28 @@ describe("the gateway and the vault", () => {
     for (const h of authorized) expect(h["x-api-key"]).toBeUndefined();
   }, 60_000);
 
-  it("canary: a static key used for many calls never reaches the agent or the gateway's output; an upstream error echoing it is scrubbed", async () => {
+  it("canary: a static key used for many calls never reaches the agent, Lanyard's or the gateway's output, the audit log or its export; an upstream error echoing it is scrubbed", async () => {
+    // Everything this process prints while the gateway runs the calls: Lanyard's server runs in it.
+    const printed: string[] = [];
+    const originals = { out: process.stdout.write, err: process.stderr.write, log: console.log, error: console.error, warn: console.warn, info: console.info };
+    const keep = (orig: (...a: never[]) => unknown) =>
+      function (this: unknown, ...args: unknown[]) {
+        printed.push(args.map((a) => (typeof a === "string" ? a : a instanceof Error ? `${a.message}\n${a.stack}` : (JSON.stringify(a) ?? String(a)))).join(" "));
+        return (orig as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    process.stdout.write = keep(originals.out as never) as typeof process.stdout.write;
+    process.stderr.write = keep(originals.err as never) as typeof process.stderr.write;
+    Object.assign(console, { log: keep(originals.log as never), error: keep(originals.error as never), warn: keep(originals.warn as never), info: keep(originals.info as never) });
+    try {
+      await canaryRun(printed);
+    } finally {
+      process.stdout.write = originals.out;
+      process.stderr.write = originals.err;
+      Object.assign(console, { log: originals.log, error: originals.error, warn: originals.warn, info: originals.info });
+    }
+  }, 60_000);
+
+  async function canaryRun(printed: string[]) {
     const l = await lease();
     const client = await agent(gw, l.leaseToken);
     const before = upstreamSeen.useKey;
@@ -276,10 +298,20 @@ describe("the gateway and the vault", () => {
       { name: "API_KEY", kind: "static", inject: { header: "X-Api-Key" }, tools: ["repo.commit"] },
       { name: "UPSTREAM_OBO", kind: "obo", inject: { header: "Authorization" }, tools: ["repo.read"] },
     ]);
-    const everything = [agentSeen.join("\n"), ...gateways.map((g) => g.output()), JSON.stringify(receipt), connections].join("\n");
+    // The run's audit events, decisions and outcomes as stored, and the audit export (the outcomes are reported off the call's path: wait for them).
+    await expect.poll(() => db().decisionOutcome.count({ where: { decision: { leaseId: l.lease.id } } }), { timeout: 15_000 }).toBe(CALLS + 1);
+    const stored = [
+      ...(await ownerDb().$queryRaw<{ t: string }[]>`SELECT a::text AS t FROM audit_events a WHERE "runId" = ${l.lease.runId}`).map((r) => r.t),
+      ...(await ownerDb().$queryRaw<{ t: string }[]>`SELECT d::text AS t FROM decisions d WHERE "leaseId" = ${l.lease.id}`).map((r) => r.t),
+      ...(await ownerDb().$queryRaw<{ t: string }[]>`SELECT o::text AS t FROM decision_outcomes o JOIN decisions d ON d.id = o."decisionId" WHERE d."leaseId" = ${l.lease.id}`).map((r) => r.t),
+    ];
+    expect(stored.filter((t) => t.includes("credential.released"))).toHaveLength(CALLS + 1);
+    const exported = [await new Response(exportStream({ runId: l.lease.runId }, "jsonl")).text(), await new Response(exportStream({ runId: l.lease.runId }, "csv")).text()];
+    expect(exported[0]!.split("\n").filter((line) => line.includes('"decision.outcome"'))).toHaveLength(CALLS + 1);
+    const everything = [agentSeen.join("\n"), ...gateways.map((g) => g.output()), printed.join("\n"), JSON.stringify(receipt), connections, ...stored, ...exported].join("\n");
     for (const v of variants(CANARY)) expect(everything).not.toContain(v);
     expect(agentSeen.length).toBeGreaterThan(CALLS * 2);
-  }, 60_000);
+  }
 
   it("fails closed: a key that may not use credentials gets the call refused, and nothing is forwarded", async () => {
     const g = await startGateway(bare.key);
