@@ -140,6 +140,14 @@ describe("POST /api/v1/credentials/release", () => {
     const lateRes = await release(a.ep.key, { decisionId: late.decisionId });
     expect(lateRes.status).toBe(409);
     expect((await lateRes.json()).error.message).toMatch(/release window/);
+    // A replay after the window of a release made within it: refused, nothing released again.
+    const once = await decide(db(), a.ep.actor, { leaseToken: a.leaseToken, tool: "repo.read" });
+    expect((await release(a.ep.key, { decisionId: once.decisionId })).status).toBe(200);
+    await ownerDb().decision.update({ where: { id: once.decisionId }, data: { createdAt: new Date(Date.now() - 31_000) } });
+    const replayLate = await release(a.ep.key, { decisionId: once.decisionId });
+    expect(replayLate.status).toBe(409);
+    expect(await replayLate.text()).not.toContain(a.value);
+    expect(await db().auditEvent.count({ where: { action: "credential.released", decisionId: once.decisionId } })).toBe(1);
 
     // Revoked after the allow, within the window: nothing more.
     const beforeRevoke = await decide(db(), a.ep.actor, { leaseToken: a.leaseToken, tool: "repo.read" });
@@ -152,7 +160,7 @@ describe("POST /api/v1/credentials/release", () => {
     const b = await allowed();
     await ownerDb().lease.update({ where: { id: b.lease.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await release(b.ep.key, { decisionId: b.decisionId })).status).toBe(409);
-    expect(await db().auditEvent.count({ where: { action: "credential.released", leaseId: { in: [a.lease.id, b.lease.id] } } })).toBe(0);
+    expect(await db().auditEvent.count({ where: { action: "credential.released", leaseId: { in: [a.lease.id, b.lease.id] } } })).toBe(1); // the in-window release above
   });
 
   it("a revoke under way when the release starts is waited for, and then nothing is released (the lease is locked FOR SHARE)", async () => {
