@@ -3,6 +3,7 @@
 // an approved more_permission grows the list and is announced; an oversized message is a protocol error.
 // Real parts: the SDK's MCP client → the gateway (Streamable HTTP) → server-filesystem over stdio, the
 // gateway asking a real Lanyard (its HTTP server and route handlers, the test database).
+import http from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -30,11 +31,12 @@ let dir: string;
 let lanyard: Awaited<ReturnType<typeof startLanyardApi>>;
 let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>;
 const clients: Client[] = [];
+const faults: http.Server[] = [];
 const fronts: { gateway: Gateway; http: ReturnType<typeof createGatewayHttpServer>; url: URL }[] = [];
 
 /** A gateway of its own: `leaseRefreshMs` is how often each session re-reads its lease (the product default when absent). */
-async function startGateway(leaseRefreshMs?: number) {
-  const gateway = new Gateway({ lanyard: createLanyardClient({ url: lanyard.url, key: ep.key, timeoutMs: 10_000 }), escalationPollSeconds: 1, leaseRefreshMs, log: () => {} });
+async function startGateway(leaseRefreshMs?: number, o: { url?: string; timeoutMs?: number } = {}) {
+  const gateway = new Gateway({ lanyard: createLanyardClient({ url: o.url ?? lanyard.url, key: ep.key, timeoutMs: o.timeoutMs ?? 10_000 }), escalationPollSeconds: 1, leaseRefreshMs, log: () => {} });
   await gateway.start();
   const http = createGatewayHttpServer(gateway);
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
@@ -90,6 +92,10 @@ afterAll(async () => {
     f.http.closeAllConnections();
     await new Promise<void>((r) => f.http.close(() => r()));
     await f.gateway.close();
+  }
+  for (const f of faults) {
+    f.closeAllConnections();
+    await new Promise<void>((r) => f.close(() => r()));
   }
   await lanyard?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -162,6 +168,50 @@ describe("the gateway follows the lease mid-session", () => {
     expect(res.status).toBe(413);
     expect((await res.json()) as unknown).toMatchObject({ jsonrpc: "2.0", error: { code: expect.any(Number), message: expect.stringMatching(/too large|size/i) } });
     expect(existsSync(`${dir}/public/out/huge.txt`)).toBe(false);
+    expect(textOf(await read(s.client))).toBe("hello from the granted folder");
+  }, 60_000);
+
+  it("a held call that a person denies comes back as an error result naming the approver's reason; nothing is forwarded", async () => {
+    const { url } = await startGateway(600_000);
+    const { lease, leaseToken } = await seedLease(db(), { grants: readAndWrite(), requireApproval: ["repo.commit"] });
+    const s = await connect(url, leaseToken);
+    const call = write(s.client, "refused-by-a-person.txt");
+    let esc: { id: string } | null = null;
+    await expect.poll(async () => (esc = await db().escalation.findFirst({ where: { leaseId: lease.id, status: "pending" } })), { timeout: 15_000 }).toBeTruthy();
+    await castVote(db(), await seedPerson(db(), { role: "approver" }), esc!.id, "deny", "not during the release freeze");
+    const r = await call;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/denied.*not during the release freeze/);
+    expect(existsSync(`${dir}/public/out/refused-by-a-person.txt`)).toBe(false);
+  }, 60_000);
+
+  it("fails closed when Lanyard answers 5xx or is slow past the bound: the call is refused, nothing is forwarded, the gateway keeps serving", async () => {
+    // Lanyard behind a pass-through that, while `mode` says so, answers decisions with a 503 or not at all.
+    let mode: "pass" | "5xx" | "slow" = "pass";
+    const target = new URL(lanyard.url);
+    const fault = http.createServer((req, res) => {
+      if (req.url === "/api/v1/decisions" && mode === "5xx") return void res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"code":"unavailable","message":"store down"}}');
+      if (req.url === "/api/v1/decisions" && mode === "slow") return; // never answers
+      const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    });
+    faults.push(fault);
+    await new Promise<void>((r) => fault.listen(0, "127.0.0.1", r));
+    const { url } = await startGateway(600_000, { url: `http://127.0.0.1:${(fault.address() as AddressInfo).port}`, timeoutMs: 1_500 });
+    const { leaseToken } = await seedLease(db(), { grants: readAndWrite() });
+    const s = await connect(url, leaseToken);
+    for (const m of ["5xx", "slow"] as const) {
+      mode = m;
+      const r = await write(s.client, `lanyard-${m}.txt`);
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(m === "5xx" ? /answered 503.*fail closed/ : /did not answer within 1500 ms.*fail closed/);
+      expect(existsSync(`${dir}/public/out/lanyard-${m}.txt`)).toBe(false);
+    }
+    mode = "pass";
     expect(textOf(await read(s.client))).toBe("hello from the granted folder");
   }, 60_000);
 });
