@@ -53,7 +53,12 @@ export function announceRuns(db: { $executeRaw: Tx["$executeRaw"] }, runIds: (st
     announceTimer = undefined;
     const ids = [...pendingRuns];
     pendingRuns.clear();
-    for (const payload of payloads({ type: "run.event", runIds: ids })) db.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`).catch(() => {});
+    // On this instance's listening connection when it has one (a plain pg query: through Prisma, these
+    // 40 a second were ~4% of the decision server's CPU under load), else through db.
+    const listening = client;
+    for (const payload of payloads({ type: "run.event", runIds: ids })) {
+      (listening ? listening.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]) : db.$executeRaw(Prisma.sql`SELECT pg_notify(${CHANNEL}, ${payload})`)).catch(() => {});
+    }
   }, ANNOUNCE_MS);
   announceTimer.unref();
 }

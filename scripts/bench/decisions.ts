@@ -82,7 +82,7 @@ try {
   const appPid = serverPid(app.pid!);
   const postmaster = await postmasterPid();
   // The app's CPU and the database's (the postmaster and all its backends: this benchmark owns the server).
-  const cpu = () => ({ app: cpuMs(appPid), db: dbCpuMs(postmaster) });
+  const cpu = (pid = appPid) => ({ app: cpuMs(pid), db: dbCpuMs(postmaster) });
 
   const body = (token: string) => JSON.stringify({ leaseToken: token, tool: "repo.read" });
   const sample = await post(`http://127.0.0.1:${APP_PORT}/api/v1/decisions`, body(hot), key);
@@ -95,8 +95,8 @@ try {
     await new Promise<void>((r) => child.stdout!.once("data", () => r()));
     return child;
   };
-  await floor(BASE_PORT, "json");
-  await floor(INSERT_PORT, "insert");
+  const jsonFloor = await floor(BASE_PORT, "json");
+  const insertFloor = await floor(INSERT_PORT, "insert");
 
   const load = (url: string, tokens: string[], connections = CONNECTIONS) => {
     let i = 0;
@@ -116,18 +116,19 @@ try {
 
   const rows: { name: string; r: autocannon.Result; appMs?: number; dbMs: number }[] = [];
   const stats: string[] = [];
-  const measure = async (name: string, run: () => Promise<autocannon.Result>, app = true) => {
+  // The "app CPU" column of (1) and (2) is their own server process's.
+  const measure = async (name: string, run: () => Promise<autocannon.Result>, pid = appPid) => {
     if (PG_STATS) await sqlRows("SELECT pg_stat_statements_reset()");
     const waits = PG_STATS ? sampleWaits() : undefined;
-    const before = cpu();
+    const before = cpu(pid);
     const r = await run();
-    const after = cpu();
+    const after = cpu(pid);
     if (waits) stats.push(`${name}: what active backends were doing (samples every 20 ms): ${await waits()}`);
-    rows.push({ name, r, appMs: app ? after.app - before.app : undefined, dbMs: after.db - before.db });
+    rows.push({ name, r, appMs: after.app - before.app, dbMs: after.db - before.db });
     if (PG_STATS) stats.push(`${name}: ${r.requests.total} requests\n${await topStatements()}`);
   };
-  await measure("(1) bare node http, same JSON", () => load(`http://127.0.0.1:${BASE_PORT}/`, [hot]), false);
-  await measure("(2) bare http + pg, 1 INSERT/req", () => load(`http://127.0.0.1:${INSERT_PORT}/`, [hot]), false);
+  await measure("(1) bare node http, same JSON", () => load(`http://127.0.0.1:${BASE_PORT}/`, [hot]), jsonFloor.pid!);
+  await measure("(2) bare http + pg, 1 INSERT/req", () => load(`http://127.0.0.1:${INSERT_PORT}/`, [hot]), insertFloor.pid!);
   // BENCH_PROFILE: the app's CPU profile covers (3) only (SIGUSR2 opens and closes its window).
   if (process.env.BENCH_PROFILE) process.kill(appPid, "SIGUSR2");
   await measure("(3) decisions, 200 leases, sealer", () => load(decisions, spread));
@@ -266,10 +267,10 @@ async function sqlRows(text: string): Promise<Record<string, unknown>[]> {
 /** The statements that took the most execution time since the last reset (nested ones included: track = all). */
 async function topStatements(): Promise<string> {
   const rows = await sqlRows(`
-    SELECT round(total_exec_time)::text AS total, calls::text, round((total_exec_time / calls)::numeric, 3)::text AS per,
+    SELECT round(total_exec_time)::text AS total, calls::text, round((total_exec_time / greatest(calls, 1))::numeric, 3)::text AS per,
       plans::text, round((total_plan_time / greatest(plans, 1))::numeric, 3)::text AS plan,
-      round(rows::numeric / calls, 1)::text AS rows, round((shared_blks_hit + shared_blks_read)::numeric / calls, 1)::text AS blks,
-      round(wal_bytes / calls)::text AS wal, toplevel::text, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+      round(rows::numeric / greatest(calls, 1), 1)::text AS rows, round((shared_blks_hit + shared_blks_read)::numeric / greatest(calls, 1), 1)::text AS blks,
+      round(wal_bytes / greatest(calls, 1))::text AS wal, toplevel::text, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
     FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12`);
   return rows.map((r) => `  ${String(r.total).padStart(7)} ${String(r.calls).padStart(7)} ${String(r.per).padStart(8)} ${String(r.plans).padStart(7)} ${String(r.plan).padStart(7)} ${String(r.rows).padStart(6)} ${String(r.blks).padStart(7)} ${String(r.wal).padStart(6)} ${r.toplevel === "true" ? "top " : "nest"} ${r.query}`).join("\n");
 }
