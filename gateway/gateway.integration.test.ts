@@ -2,7 +2,7 @@
 // MCP server over stdio on a temporary folder, the gateway asking a real Lanyard (its HTTP server and
 // route handlers, the test database) through a TCP pass-through the last test cuts.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { connect as netConnect, type AddressInfo } from "node:net";
 import { request as httpRequest } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +21,7 @@ import { seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 import { startLanyardApi } from "@/test/lanyard-api-server";
 import { startTcpProxy } from "@/test/tcp-proxy";
 import { Gateway } from "./gateway";
-import { createGatewayHttpServer } from "./http";
+import { createGatewayHttpServer, HEADERS_GRACE_MS } from "./http";
 import { argumentsDigest, createLanyardClient, resultDigest } from "./sdk";
 
 const FS_SERVER = path.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
@@ -208,6 +208,46 @@ describe("the MCP gateway", () => {
     const other = await fetch(mcpUrl, { method: "POST", headers: { ...headers, authorization: `Bearer ${(await leaseFor()).leaseToken}` }, body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list" }) });
     expect(other.status).toBe(403);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+  });
+
+  it("sends an SSE answer's headers with its first event (one write), and a held call's headers after a grace", async () => {
+    const { leaseToken } = await leaseFor({ requireApproval: ["repo.commit"] });
+    const client = await connect(leaseToken);
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    /** A raw POST of one tools/call; resolves with what arrived, chunk by chunk, until `enough` says stop. */
+    const post = (id: number, name: string, args: Record<string, unknown>, enough: (seen: string) => boolean) =>
+      new Promise<{ chunks: string[]; ms: number }>((resolve, reject) => {
+        const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+        const socket = netConnect(Number(mcpUrl.port), "127.0.0.1");
+        const chunks: string[] = [];
+        const started = performance.now();
+        socket.on("data", (b: Buffer) => {
+          chunks.push(b.toString("utf8"));
+          if (enough(chunks.join(""))) {
+            socket.destroy();
+            resolve({ chunks, ms: performance.now() - started });
+          }
+        });
+        socket.on("error", reject);
+        socket.write(
+          `POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:${mcpUrl.port}\r\nauthorization: Bearer ${leaseToken}\r\nmcp-session-id: ${sessionId}\r\nmcp-protocol-version: 2025-06-18\r\n` +
+            `content-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      });
+    // The session's own upstream is started by its first call: not what is measured here.
+    await client.callTool({ name: "read_text_file", arguments: { path: `${dir}/public/hello.txt` } });
+    // Before, the headers went out alone as soon as the request was read, the event after the decision and the upstream.
+    const read = await post(41, "read_text_file", { path: `${dir}/public/hello.txt` }, (seen) => seen.includes("hello from the granted folder"));
+    expect(read.chunks[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(read.chunks[0]).toContain("hello from the granted folder");
+    // Held for approval, without a progress token (so no event for a while): the answer still begins.
+    const held = await post(42, "write_file", { path: `${dir}/public/out/held.txt`, content: "x" }, (seen) => seen.includes("\r\n\r\n"));
+    expect(held.chunks.join("")).toMatch(/^HTTP\/1\.1 200[\s\S]*content-type: text\/event-stream/i);
+    // After the grace (before: at once), and long before anything else would have sent them.
+    expect(held.ms).toBeGreaterThanOrEqual(HEADERS_GRACE_MS - 50);
+    expect(held.ms).toBeLessThan(HEADERS_GRACE_MS + 5_000);
+    expect(held.chunks.join("")).not.toContain("event: message");
+    expect(existsSync(`${dir}/public/out/held.txt`)).toBe(false);
   });
 
   it("refuses a Host or Origin it is not served as (DNS rebinding), and serves localhost", async () => {

@@ -81,15 +81,22 @@ async function readJsonBody(req: http.IncomingMessage, res: http.ServerResponse)
 /**
  * The transport sends an SSE answer's headers at once, on a write of their own; most answers follow
  * within milliseconds, so the headers go with the first event instead (one write less per call). A
- * stream with nothing to say yet (a call held for approval without progress) still gets its headers
- * after HEADERS_GRACE_MS, so the agent's HTTP client sees the answer begin.
+ * stream with nothing to say yet (a call held for approval without progress, a slow upstream) still
+ * gets its headers after HEADERS_GRACE_MS, so the agent's HTTP client sees the answer begin.
  */
-const HEADERS_GRACE_MS = 200;
+export const HEADERS_GRACE_MS = 1_000;
 function deferHeaders(res: http.ServerResponse) {
   const flush = res.flushHeaders.bind(res);
+  // headersSent turns true at writeHead, before anything reaches the socket: whether an event went is tracked here.
+  let wrote = false;
+  const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+  res.write = ((...a: unknown[]) => {
+    wrote = true;
+    return write(...a);
+  }) as typeof res.write;
   res.flushHeaders = () => {
     const timer = setTimeout(() => {
-      if (!res.headersSent && !res.writableEnded && !res.destroyed) flush();
+      if (!wrote && !res.writableEnded && !res.destroyed) flush();
     }, HEADERS_GRACE_MS);
     res.once("close", () => clearTimeout(timer));
     res.once("finish", () => clearTimeout(timer));
