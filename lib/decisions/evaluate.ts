@@ -4,7 +4,7 @@ import { matchGrant } from "@/lib/leases/scope";
 import type { ToolInfo } from "@/lib/tools/catalog";
 import { needsStepUp } from "@/lib/tools/risk";
 import type { LeaseClaims } from "@/lib/tokens/lease-token";
-import type { PolicyStamp } from "@/lib/policy/apply";
+import type { PolicyStamp } from "@/lib/policy/stamp";
 
 export type ChainLease = {
   id: string;

@@ -1,14 +1,7 @@
 import type { Verdict } from "@/lib/decisions/evaluate";
 import type { PolicyResult } from "@/lib/policy/evaluate";
 
-/** What a decision records of the policy in force (the response's `policy`, the decision row's column). */
-export type PolicyStamp = {
-  /** the published version evaluated; null: none published (or a draft, in what-if) */
-  version: number | null;
-  determinedBy: string[];
-  /** the lease rules' outcome before policy: what replay combines a draft's answer with */
-  lease: Verdict["outcome"];
-};
+export type { PolicyStamp } from "@/lib/policy/stamp";
 
 /**
  * The lease rules' verdict combined with the policy's answer: the lease must allow AND policy must not
