@@ -55,7 +55,7 @@ describe("schema generated from Lanyard's data", () => {
     expect(ns.entityTypes.Run).toMatchObject({ memberOfTypes: ["Agent"] });
     expect(ns.entityTypes.Person).toMatchObject({ memberOfTypes: ["Role"] });
     const ctx = ns.commonTypes!.CallContext as { attributes: Record<string, unknown> };
-    expect(Object.keys(ctx.attributes).sort()).toEqual(["approved", "argumentsDigest", "delegator", "environment", "lease", "now", "remainingToolCalls", "time"]);
+    expect(Object.keys(ctx.attributes).sort()).toEqual(["approved", "argumentsDigest", "delegator", "environment", "lease", "remainingToolCalls", "time"]);
   });
 
   it("is the same schema (hash) for the same data", () => {
@@ -159,6 +159,21 @@ describe("evaluatePolicy", () => {
     expect(memo.size).toBe(1);
     expect(evaluatePolicy(set, call({ environment: "staging" }), memo).determinedBy).toEqual(["env"]);
     expect(memo.size).toBe(2);
+  });
+
+  it("keys the memo by the resource's tags and attributes read, or by the resource itself when a policy names it", () => {
+    const byTag = compile(`@id("gold") forbid(principal, action == Action::"production.deploy", resource) when { resource.hasTag("tier") && resource.getTag("tier") == "gold" };`);
+    const memo = new Map<string, PolicyResult>();
+    expect(evaluatePolicy(byTag, call({ resource: { type: "service", id: "a", attributes: { tier: "gold" } } }), memo).determinedBy).toEqual(["gold"]);
+    expect(evaluatePolicy(byTag, call({ resource: { type: "service", id: "b", attributes: { tier: "gold", other: 1 } } }), memo).determinedBy).toEqual(["gold"]);
+    expect(memo.size).toBe(1);
+    expect(evaluatePolicy(byTag, call({ resource: { type: "service", id: "c", attributes: {} } }), memo).outcome).toBe("allow");
+    expect(memo.size).toBe(2);
+    const named = compile(`@id("api") forbid(principal, action == Action::"production.deploy", resource == service::"api");`);
+    const m2 = new Map<string, PolicyResult>();
+    expect(evaluatePolicy(named, call(), m2).determinedBy).toEqual(["api"]);
+    expect(evaluatePolicy(named, call({ resource: { type: "service", id: "web" } }), m2).outcome).toBe("allow");
+    expect(m2.size).toBe(2);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { cedar } from "@/lib/policy/cedar";
 import type { Context, EntityJson, EntityUidJson, Expr, PolicyJson } from "@cedar-policy/cedar-wasm/nodejs";
 import { generateSchema, GENERIC_RESOURCE, type GeneratedSchema, type SchemaData } from "@/lib/policy/schema";
 import { BASELINE_ID, BASELINE_TEXT, parsePolicies, problem, type ParsedPolicy, type PolicyProblem } from "@/lib/policy/text";
@@ -35,7 +35,8 @@ export type PolicyResult = {
 };
 
 /** What the slice's policies read (scope or conditions): what a replay's memo key must include. */
-type Reads = { principal: boolean; resource: boolean; context: Set<string> | "all" };
+/** resource: "none", "all" (the entity itself matters), or what of it is read (type, attr:x, tag:x). */
+type Reads = { principal: boolean; resource: "none" | "all" | Set<string>; context: Set<string> | "all" };
 type Slice = { id: string; policyIds: string[]; reads: Reads };
 
 export type CompiledPolicySet = {
@@ -46,6 +47,8 @@ export type CompiledPolicySet = {
   schema: GeneratedSchema;
   /** the policies that can apply to a tool (by their action scope), preparsed as a set of their own; null: none */
   slices: Map<string, Slice | null>;
+  /** answers already computed, by what the slice's policies read (bounded; see evaluatePolicy) */
+  memo: Map<string, PolicyResult>;
 };
 
 export type Compiled = { ok: true; set: CompiledPolicySet } | { ok: false; errors: PolicyProblem[] };
@@ -82,7 +85,7 @@ export function compilePolicySet(text: string, data: SchemaData, version: number
     if (errors.length) return { ok: false, errors };
   }
   preparseSchema(schema);
-  return { ok: true, set: { version, policies: parsed.policies, byId: new Map(parsed.policies.map((p) => [p.id, p])), schema, slices: new Map() } };
+  return { ok: true, set: { version, policies: parsed.policies, byId: new Map(parsed.policies.map((p) => [p.id, p])), schema, slices: new Map(), memo: new Map() } };
 }
 
 /** Whether a policy's action scope can include `tool` (a tool outside the schema: only unscoped policies). */
@@ -94,28 +97,44 @@ function appliesTo(p: PolicyJson, tool: string, groups: string[]): boolean {
   return targets.some((t) => t === tool || (a.op === "in" && groups.includes(t)));
 }
 
-/** The variables a policy reads, and which context attributes ("all" when it uses `context` as a whole). */
+const isVar = (e: unknown, v: string) => !!e && typeof e === "object" && (e as { Var?: string }).Var === v;
+
+/**
+ * What a policy reads: the principal or not; of the resource its type, attributes and tags by name (or
+ * the entity itself); of the context its attributes ("all" when it uses `context` as a whole).
+ */
 function readsOf(p: PolicyJson): Reads {
   const keys = new Set<string>();
-  let all = false;
-  const vars = new Set<string>();
+  let contextAll = false;
+  const res = new Set<string>();
+  let resourceAll = p.resource.op === "==" || p.resource.op === "in" || (p.resource.op === "is" && "in" in p.resource && !!p.resource.in);
+  if (p.resource.op === "is") res.add("type");
+  let principal = p.principal.op !== "All";
   const walk = (e: unknown): void => {
     if (!e || typeof e !== "object") return;
     if (Array.isArray(e)) return e.forEach(walk);
     const o = e as Record<string, unknown>;
     for (const op of [".", "has"] as const) {
       const x = o[op] as { left?: Expr; attr?: string | string[] } | undefined;
-      if (x && typeof x === "object" && x.left && (x.left as { Var?: string }).Var === "context") {
-        keys.add(Array.isArray(x.attr) ? x.attr[0]! : x.attr!);
-        return;
+      if (x && typeof x === "object" && x.left) {
+        const attr = Array.isArray(x.attr) ? x.attr[0]! : x.attr!;
+        if (isVar(x.left, "context")) return void keys.add(attr);
+        if (isVar(x.left, "resource")) return void res.add(`attr:${attr}`);
       }
     }
-    if (o.Var === "context") all = true;
-    if (typeof o.Var === "string") vars.add(o.Var);
+    for (const op of ["getTag", "hasTag"] as const) {
+      const x = o[op] as { left?: Expr; right?: { Value?: unknown } } | undefined;
+      if (x && typeof x === "object" && isVar(x.left, "resource") && typeof x.right?.Value === "string") return void res.add(`tag:${x.right.Value}`);
+    }
+    const is = o.is as { left?: Expr; in?: Expr } | undefined;
+    if (is && typeof is === "object" && isVar(is.left, "resource") && !is.in) return void res.add("type");
+    if (o.Var === "context") contextAll = true;
+    if (o.Var === "resource") resourceAll = true;
+    if (o.Var === "principal") principal = true;
     for (const v of Object.values(o)) walk(v);
   };
   walk(p.conditions);
-  return { principal: vars.has("principal") || p.principal.op !== "All", resource: vars.has("resource") || p.resource.op !== "All", context: all ? "all" : keys };
+  return { principal, resource: resourceAll ? "all" : res.size ? res : "none", context: contextAll ? "all" : keys };
 }
 
 function sliceFor(set: CompiledPolicySet, tool: string): Slice | null {
@@ -133,11 +152,11 @@ function sliceFor(set: CompiledPolicySet, tool: string): Slice | null {
       if (r.type === "failure") throw new Error(`policy set does not parse: ${r.errors[0]?.message}`);
       preparsed.add(id);
     }
-    const reads: Reads = { principal: false, resource: false, context: new Set() };
+    const reads: Reads = { principal: false, resource: "none", context: new Set() };
     for (const p of policies) {
       const r = readsOf(p.json);
       reads.principal ||= r.principal;
-      reads.resource ||= r.resource;
+      reads.resource = r.resource === "all" || reads.resource === "all" ? "all" : r.resource === "none" ? reads.resource : new Set([...(reads.resource === "none" ? [] : reads.resource), ...r.resource]);
       reads.context = r.context === "all" || reads.context === "all" ? "all" : new Set([...reads.context, ...r.context]);
     }
     slice = { id, policyIds: policies.map((p) => p.id), reads };
@@ -170,7 +189,6 @@ export function cedarRequest(set: CompiledPolicySet, call: PolicyCall) {
     delegator: { __entity: person },
     lease: { id: call.lease.id, purpose: call.lease.purpose, taskRef: call.lease.taskRef ?? "", environment: call.lease.environment, depth: call.lease.depth },
     time: { epochSeconds: Math.floor(call.at.getTime() / 1000), hourUtc: call.at.getUTCHours(), weekdayUtc: call.at.getUTCDay(), date: iso.slice(0, 10) },
-    now: { __extn: { fn: "datetime", arg: iso } },
     remainingToolCalls: call.remainingToolCalls,
     approved: call.approved,
     argumentsDigest: call.argumentsDigest ?? "",
@@ -186,29 +204,48 @@ const ALLOW: PolicyResult = { outcome: "allow", determinedBy: [] };
  * schema, a request or entity that does not validate, a policy whose condition errors (Cedar skips
  * an erroring forbid, which would otherwise let the call through).
  *
- * `memo` (replay): calls that differ only in what no policy of the slice reads share one evaluation.
+ * Calls that differ only in what no policy of the tool's slice reads share one evaluation (the answer
+ * is a function of what is read): an agent run calling the same tool again, or a replay of a history,
+ * mostly costs a key instead of a Cedar call. The memo is dropped whole when it reaches MEMO_MAX.
  */
-export function evaluatePolicy(set: CompiledPolicySet, call: PolicyCall, memo?: Map<string, PolicyResult>): PolicyResult {
+export function evaluatePolicy(set: CompiledPolicySet, call: PolicyCall, memo: Map<string, PolicyResult> = set.memo): PolicyResult {
   const slice = sliceFor(set, call.tool);
   if (!slice) return ALLOW;
   if (!set.schema.tools.has(call.tool)) {
     return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `${call.tool} is not in the policy schema (not a catalog tool), so policies ${slice.policyIds.join(", ")} cannot be evaluated` };
   }
   const req = cedarRequest(set, call);
-  let key: string | undefined;
-  if (memo) {
-    const { principal, resource, context: keys } = slice.reads;
-    const ctx = keys === "all" ? req.context : Object.fromEntries(Object.entries(req.context).filter(([k]) => keys.has(k)));
-    const delegator = keys === "all" || keys.has("delegator");
-    // entities: Run, Agent, Person, the resource (then Role)
-    const [run, agent, person, res] = req.entities;
-    key = JSON.stringify([slice.id, req.action, ctx, principal && [run, agent], resource && res, delegator && person]);
-    const hit = memo.get(key);
-    if (hit) return hit;
-  }
+  const key = memoKey(slice, req);
+  const hit = memo.get(key);
+  if (hit) return hit;
   const result = decideWith(set, slice, req);
-  if (key) memo!.set(key, result);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, result);
   return result;
+}
+
+const MEMO_MAX = 50_000;
+
+/** What of a request the slice's policies can read, as a string: equal keys, equal answers. */
+function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
+  const { principal, resource, context: keys } = slice.reads;
+  const ctx: Record<string, unknown> = {};
+  for (const k in req.context) if (keys === "all" || keys.has(k)) ctx[k] = req.context[k];
+  const delegator = keys === "all" || keys.has("delegator");
+  // entities: Run, Agent, Person, the resource (then Role)
+  const [run, agent, person, res] = req.entities as [EntityJson, EntityJson, EntityJson, EntityJson];
+  let r: unknown = null;
+  if (resource === "all") r = res;
+  else if (resource !== "none") {
+    const picked: Record<string, unknown> = { type: req.resource.type };
+    for (const what of resource) {
+      const [kind, name] = [what.slice(0, what.indexOf(":")), what.slice(what.indexOf(":") + 1)];
+      if (kind === "attr") picked[what] = res.attrs[name];
+      else if (kind === "tag") picked[what] = res.tags?.[name] ?? null;
+    }
+    r = picked;
+  }
+  return JSON.stringify([slice.id, req.action.id, ctx, principal ? [run, agent] : null, r, delegator ? person : null]);
 }
 
 function decideWith(set: CompiledPolicySet, slice: Slice, req: ReturnType<typeof cedarRequest>): PolicyResult {

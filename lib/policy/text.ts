@@ -1,4 +1,4 @@
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { cedar } from "@/lib/policy/cedar";
 import type { DetailedError, PolicyJson } from "@cedar-policy/cedar-wasm/nodejs";
 
 export type PolicyProblem = { policyId?: string; message: string; line?: number };
