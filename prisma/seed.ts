@@ -2,6 +2,7 @@ import { appendAudit } from "@/lib/audit/append";
 import { hashPassword } from "@/lib/auth/password";
 import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
+import { seedStarterPolicy } from "@/lib/policy/store";
 import { CATALOG } from "./catalog";
 
 /** The tool catalog: inserted where missing, never overwriting an admin's edits. */
@@ -61,6 +62,8 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
       await tx.agent.create({ data: { id, ...a, ownerId: a.ownerId! } });
       await appendAudit(tx, { action: "agent.created", actor: { type: "system", label: "demo seed" }, subject: { type: "agent", id }, agentId: id, payload: { name: a.name } });
     }
+    // Demo data only: a published policy is in force for every decision of the installation.
+    await seedStarterPolicy(tx, { id: ids["admin@example.com"]!, email: "admin@example.com" });
     await appendAudit(tx, { action: "demo.seeded", actor: { type: "system", label: "demo seed" }, payload: { people: DEMO_PEOPLE.map((p) => p.email) } });
   });
   return true;

@@ -3,7 +3,9 @@ import type { Verdict } from "@/lib/decisions/evaluate";
 import { applyPolicy } from "@/lib/policy/apply";
 import { compilePolicySet, evaluatePolicy, type CompiledPolicySet, type PolicyCall, type PolicyResult } from "@/lib/policy/evaluate";
 import { generateSchema, type SchemaData } from "@/lib/policy/schema";
+import { STARTER_POLICY } from "@/lib/policy/starter";
 import { parsePolicies, splitPolicies } from "@/lib/policy/text";
+import { CATALOG } from "@/prisma/catalog";
 
 const DATA: SchemaData = {
   tools: [
@@ -200,5 +202,24 @@ describe("applyPolicy: the lease must allow and policy must not forbid", () => {
     const approved: Verdict = { outcome: "allow", approvalId: "apr_2", reasons: [{ code: "approval_granted", message: "ok" }] };
     expect(applyPolicy(approved, P("escalate"), "t.x", "apr_2")).toBe(approved);
     expect(applyPolicy(escalate, P("escalate", { requiredApprovals: 3 }), "t.x", undefined)).toMatchObject({ outcome: "escalate", requiredApprovals: 3 });
+  });
+});
+
+describe("the starter policy set (demo data)", () => {
+  const c = compilePolicySet(STARTER_POLICY, { tools: CATALOG.map((t) => ({ name: t.name, risk: t.risk, readOnly: t.readOnly })), resourceTypes: ["branch", "repo"] }, 1);
+
+  it("validates against the catalog's schema", () => {
+    expect(c.ok && c.set.policies.map((p) => p.id)).toEqual(["critical-tools-two-approvers", "high-risk-tools-step-up", "production-writes-escalate"]);
+  });
+
+  it("says what the catalog's risks already do, and makes production writes wait for a person", () => {
+    if (!c.ok) throw new Error("starter policy invalid");
+    const at = (tool: string, environment: string) => evaluatePolicy(c.set, call({ tool, environment, resource: null }));
+    expect(at("production.deploy", "staging")).toMatchObject({ outcome: "escalate", requiredApprovals: 2, determinedBy: ["critical-tools-two-approvers"] });
+    expect(at("pull_request.merge", "staging")).toMatchObject({ outcome: "escalate", determinedBy: ["high-risk-tools-step-up"] });
+    expect(at("pull_request.merge", "staging").requiredApprovals).toBeUndefined();
+    expect(at("repo.commit", "production")).toMatchObject({ outcome: "escalate", determinedBy: ["production-writes-escalate"] });
+    expect(at("repo.commit", "staging").outcome).toBe("allow");
+    expect(at("repo.read", "production").outcome).toBe("allow");
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SchemaJson, TypeOfAttribute } from "@cedar-policy/cedar-wasm/nodejs";
 import { Prisma } from "@/lib/generated/prisma/client";
-import type { Db } from "@/lib/db";
+import type { Db, Tx } from "@/lib/db";
 import type { ToolInfo } from "@/lib/tools/catalog";
 
 /** What the schema is generated from: the tool catalog and the resource types Lanyard has seen. */
@@ -90,7 +90,7 @@ export function generateSchema(data: SchemaData): GeneratedSchema {
  * connections map. Read from the tables, not the decision path's cached catalog: compiling is rare,
  * and a tool added a moment ago must be in the schema a publish validates against.
  */
-export async function loadSchemaData(db: Db): Promise<SchemaData> {
+export async function loadSchemaData(db: Db | Tx): Promise<SchemaData> {
   const tools = await db.tool.findMany({ select: { name: true, risk: true, readOnly: true } });
   const rows = await db.$queryRaw<{ type: string }[]>(Prisma.sql`
     SELECT DISTINCT g -> 'resource' ->> 'type' AS "type" FROM "leases", jsonb_array_elements("grants") g WHERE g -> 'resource' ->> 'type' IS NOT NULL

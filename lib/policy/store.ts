@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
-import type { Db } from "@/lib/db";
+import type { Db, Tx } from "@/lib/db";
 import { AppError } from "@/lib/errors";
 import { publish } from "@/lib/events/bus";
 import { forgetLivePolicy } from "@/lib/policy/current";
@@ -10,9 +10,43 @@ import { lineDiff } from "@/lib/policy/diff";
 import { compilePolicySet } from "@/lib/policy/evaluate";
 import { loadSchemaData } from "@/lib/policy/schema";
 import type { PolicyVersionView } from "@/lib/policy/schemas";
+import { STARTER_POLICY } from "@/lib/policy/starter";
 import { parsePolicies, type PolicyProblem } from "@/lib/policy/text";
 
 const MAX_VERSIONS_LISTED = 100;
+
+/** The new version, its audit event and its announcement, in the caller's transaction (publish, the demo seed). */
+async function insertVersion(tx: Tx, actor: { id: string; email: string }, input: { text: string; message: string }, policyIds: string[]) {
+  await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.policy.publish'))`);
+  const prev = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true, text: true } });
+  const version = (prev?.version ?? 0) + 1;
+  const diff = lineDiff(prev?.text ?? "", input.text);
+  const created = await tx.policyVersion.create({ data: { version, text: input.text, message: input.message, authorId: actor.id, authorEmail: actor.email, diff, policyIds } });
+  const lines = diff ? diff.split("\n") : [];
+  await appendAudit(tx, {
+    action: "policy.published",
+    actor: { type: "user", id: actor.id, label: actor.email },
+    subject: { type: "policy", id: `v${version}` },
+    payload: {
+      version,
+      previousVersion: prev?.version ?? null,
+      message: input.message,
+      policyIds,
+      textSha256: createHash("sha256").update(input.text).digest("hex"),
+      linesAdded: lines.filter((l) => l.startsWith("+")).length,
+      linesRemoved: lines.filter((l) => l.startsWith("-")).length,
+    },
+  });
+  await publish(tx, { type: "policy.changed", version });
+  return created;
+}
+
+/** The demo data's starter policy set, published by the demo admin in the demo seed's transaction. */
+export async function seedStarterPolicy(tx: Tx, admin: { id: string; email: string }): Promise<void> {
+  const compiled = compilePolicySet(STARTER_POLICY, await loadSchemaData(tx));
+  if (!compiled.ok) throw new Error(`the starter policy does not validate: ${JSON.stringify(compiled.errors)}`);
+  await insertVersion(tx, admin, { text: STARTER_POLICY, message: "Starter policy set (demo data)" }, compiled.set.policies.map((p) => p.id));
+}
 
 /** Whether a text would publish: parsed and validated against the schema generated from today's data. */
 export async function validatePolicyText(db: Db, text: string): Promise<{ valid: boolean; errors: PolicyProblem[] }> {
@@ -45,30 +79,7 @@ export async function publishPolicy(db: Db, actor: Actor, input: { text: string;
     throw new AppError("unprocessable", `the policy does not validate: ${compiled.errors[0]!.message}`, compiled.errors.map((e) => ({ path: ["text", ...(e.line ? [e.line] : [])], message: e.policyId ? `${e.policyId}: ${e.message}` : e.message })));
   }
   const policyIds = compiled.set.policies.map((p) => p.id);
-  const row = await db.$transaction(async (tx) => {
-    await tx.$executeRaw(Prisma.sql`SELECT pg_advisory_xact_lock(hashtext('lanyard.policy.publish'))`);
-    const prev = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true, text: true } });
-    const version = (prev?.version ?? 0) + 1;
-    const diff = lineDiff(prev?.text ?? "", input.text);
-    const created = await tx.policyVersion.create({ data: { version, text: input.text, message: input.message, authorId: actor.id, authorEmail: actor.email, diff, policyIds } });
-    const lines = diff ? diff.split("\n") : [];
-    await appendAudit(tx, {
-      action: "policy.published",
-      actor: { type: "user", id: actor.id, label: actor.email },
-      subject: { type: "policy", id: `v${version}` },
-      payload: {
-        version,
-        previousVersion: prev?.version ?? null,
-        message: input.message,
-        policyIds,
-        textSha256: createHash("sha256").update(input.text).digest("hex"),
-        linesAdded: lines.filter((l) => l.startsWith("+")).length,
-        linesRemoved: lines.filter((l) => l.startsWith("-")).length,
-      },
-    });
-    await publish(tx, { type: "policy.changed", version });
-    return created;
-  });
+  const row = await db.$transaction((tx) => insertVersion(tx, actor, input, policyIds));
   forgetLivePolicy();
   return { version: row.version, message: row.message, authorEmail: row.authorEmail, createdAt: row.createdAt.toISOString(), policyIds: row.policyIds, diff: row.diff };
 }
