@@ -101,9 +101,12 @@ describe("replay", () => {
     console.log(`replay: ${N} decisions in ${r.ms} ms (${r.loadMs} ms reading them), ${r.changedTotal} changed`);
   });
 
-  it("limit evaluates the newest decisions only; an invalid draft is 422", async () => {
+  it("limit evaluates the newest decisions only; one replay at a time (429); an invalid draft is 422", async () => {
     const r = await replayPolicy(db(), { text: DRAFT, ...window, limit: 100 });
     expect(r.evaluated).toBe(100);
+    const both = await Promise.allSettled([replayPolicy(db(), { text: DRAFT, ...window, limit: 10 }), replayPolicy(db(), { text: DRAFT, ...window, limit: 10 })]);
+    expect(both.map((b) => b.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((both.find((b) => b.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ status: 429 });
     await expect(replayPolicy(db(), { text: `forbid(principal, action == Action::"no.such", resource);`, ...window })).rejects.toMatchObject({ status: 422 });
   });
 });

@@ -65,6 +65,21 @@ export const invalidDraft = (errors: PolicyProblem[]) =>
  * budget is the leaf lease's, counted from the allows inside the replayed range.
  */
 export async function replayPolicy(db: Db, input: { text: string; since?: string; until?: string; limit?: number }) {
+  // One replay at a time per instance: it is seconds of CPU, and this process also answers decisions.
+  if (running) throw new AppError("rate_limited", "a replay is already running on this instance; try again shortly", undefined, 5);
+  running = true;
+  try {
+    return await replay(db, input);
+  } finally {
+    running = false;
+  }
+}
+
+let running = false;
+/** Evaluating is synchronous: give the event loop back this often, so decisions served by this process wait at most about that long. */
+const YIELD_EVERY_MS = 10;
+
+async function replay(db: Db, input: { text: string; since?: string; until?: string; limit?: number }) {
   const started = performance.now();
   const set = compileDraft(input.text, await loadSchemaData(db));
   const limit = input.limit ?? DEFAULT_REPLAY_LIMIT;
@@ -104,7 +119,12 @@ export async function replayPolicy(db: Db, input: { text: string; since?: string
   const byTool: Record<string, number> = {};
   const byAgent: Record<string, number> = {};
   let changedTotal = 0;
+  let slice = performance.now();
   for (const r of rows) {
+    if (performance.now() - slice > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
     const lease = facts.get(r.leaseId);
     const to = lease ? replayOne(set, r, lease, memo) : null;
     if (!to || to.outcome === r.outcome) continue;

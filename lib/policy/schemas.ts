@@ -53,7 +53,7 @@ export const ReplayRequest = z.strictObject({
   text: PolicyText,
   since: IsoTime.optional(),
   until: IsoTime.optional(),
-  limit: z.number().int().min(1).max(1_000_000).optional().describe("the most past decisions to evaluate, newest first (default 100,000)"),
+  limit: z.number().int().min(1).max(200_000).optional().describe("the most past decisions to evaluate, newest first (default 100,000, at most 200,000)"),
 });
 export const ReplayResponse = z.object({
   evaluated: z.number().int(),
