@@ -12,6 +12,7 @@ import { AppError } from "@/lib/errors";
 import { stopListening } from "@/lib/events/bus";
 import { listPolicies, publishPolicy, validatePolicyText } from "@/lib/policy/store";
 import { whatIf } from "@/lib/policy/what-if";
+import { castVote } from "@/lib/escalations/vote";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
 import { createHotPool } from "@/server/index";
@@ -129,6 +130,24 @@ describe("policies on live decisions", () => {
     expect(err.reasons[0]!.code).toBe("policy_error");
     expect(err.reasons[0]!.message).toMatch(/overflows/);
     expect(err.policy.determinedBy).toEqual(["overflows"]);
+  });
+
+  it("a call a policy escalates is allowed once with the approval people gave, then escalates again", async () => {
+    const admin = await seedPerson(db(), { role: "admin" });
+    const { actor: ep } = await seedEnforcementPoint(db());
+    const agent = await seedAgent(db());
+    await publishPolicy(db(), admin, { text: forbidRead(agent.id, `@id("ask-first") @escalate("reads are looked at")`), message: "ask" });
+    const { leaseToken } = await seedLease(db(), { agentId: agent.id });
+    const resource = { type: "path", id: "README.md" };
+    const esc = await decide(db(), ep, { leaseToken, tool: "repo.read", resource });
+    expect(esc.decision).toBe("escalate");
+    const approver = await seedPerson(db(), { role: "approver" });
+    const { approvalId } = await castVote(db(), approver, esc.escalationId!, "approve", "fine");
+    const allowed = await decide(db(), ep, { leaseToken, tool: "repo.read", resource, approvalId: approvalId! });
+    expect(allowed).toMatchObject({ decision: "allow", reasons: [{ code: "approval_granted" }], policy: { determinedBy: ["ask-first"] } });
+    // Used once; another resource is not what people approved.
+    expect((await decide(db(), ep, { leaseToken, tool: "repo.read", resource, approvalId: approvalId! })).reasons[0]!.code).toBe("approval_invalid");
+    expect((await decide(db(), ep, { leaseToken, tool: "repo.read", resource: { type: "path", id: "other" } })).decision).toBe("escalate");
   });
 
   it("what-if answers for the published version or a draft, with the lease rules when a lease is named, and writes nothing", async () => {
