@@ -1,7 +1,7 @@
 import type { Db } from "@/lib/db";
 import { subscribe } from "@/lib/events/bus";
 import { compilePolicySet, type CompiledPolicySet } from "@/lib/policy/evaluate";
-import { loadSchemaData } from "@/lib/policy/schema";
+import { loadSchemaData, withTypesNamedIn } from "@/lib/policy/schema";
 
 /**
  * The published policy set this instance evaluates: compiled once per version and held in memory.
@@ -28,7 +28,7 @@ export async function latestVersion(db: Db): Promise<{ version: number; text: st
 async function load(db: Db): Promise<LivePolicy> {
   const row = await latestVersion(db);
   if (!row) return { version: null, set: null };
-  const compiled = compilePolicySet(row.text, await loadSchemaData(db), row.version);
+  const compiled = compilePolicySet(row.text, withTypesNamedIn(row.text, await loadSchemaData(db)), row.version);
   if (compiled.ok) return { version: row.version, set: compiled.set };
   return { version: row.version, set: null, broken: compiled.errors.map((e) => `${e.policyId ?? "policy"}: ${e.message}`).join("; ") };
 }

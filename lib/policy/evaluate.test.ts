@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Verdict } from "@/lib/decisions/evaluate";
 import { applyPolicy } from "@/lib/policy/apply";
 import { compilePolicySet, evaluatePolicy, type CompiledPolicySet, type PolicyCall, type PolicyResult } from "@/lib/policy/evaluate";
-import { generateSchema, type SchemaData } from "@/lib/policy/schema";
+import { generateSchema, withTypesNamedIn, type SchemaData } from "@/lib/policy/schema";
 import { STARTER_POLICY } from "@/lib/policy/starter";
 import { parsePolicies, splitPolicies } from "@/lib/policy/text";
 import { CATALOG } from "@/prisma/catalog";
@@ -58,6 +58,13 @@ describe("schema generated from Lanyard's data", () => {
     expect(ns.entityTypes.Person).toMatchObject({ memberOfTypes: ["Role"] });
     const ctx = ns.commonTypes!.CallContext as { attributes: Record<string, unknown> };
     expect(Object.keys(ctx.attributes).sort()).toEqual(["approved", "argumentsDigest", "delegator", "environment", "lease", "remainingToolCalls", "time"]);
+  });
+
+  it("keeps the resource types a published text names, so a type gone from the data does not break it", () => {
+    const text = `forbid(principal, action, resource is ticket) when { resource == ticket::"t1" && principal in Agent::"a" };`;
+    expect(compilePolicySet(text, DATA).ok).toBe(false);
+    expect(withTypesNamedIn(text, DATA).resourceTypes).toEqual([...DATA.resourceTypes, "ticket", "ticket"]);
+    expect(compilePolicySet(text, withTypesNamedIn(text, DATA)).ok).toBe(true);
   });
 
   it("is the same schema (hash) for the same data", () => {

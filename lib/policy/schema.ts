@@ -98,3 +98,14 @@ export async function loadSchemaData(db: Db | Tx): Promise<SchemaData> {
     SELECT DISTINCT m -> 'resource' ->> 'type' FROM "connections", jsonb_array_elements("tools") m WHERE m -> 'resource' ->> 'type' IS NOT NULL`);
   return { tools, resourceTypes: rows.map((r) => r.type) };
 }
+
+/**
+ * The data plus the resource types a published text names (`resource is T`, `T::"id"`): a type whose
+ * only source went away (a connection deleted) must not make the version in force stop validating,
+ * which would deny every call it could touch. Only for compiling a published version: a draft is
+ * validated against the data alone, so a misspelt type is an error there.
+ */
+export function withTypesNamedIn(text: string, data: SchemaData): SchemaData {
+  const named = [...text.matchAll(/\bis\s+([A-Za-z_][A-Za-z0-9_]*)|\b([A-Za-z_][A-Za-z0-9_]*)::"/g)].map((m) => (m[1] ?? m[2])!);
+  return { ...data, resourceTypes: [...data.resourceTypes, ...named.filter((t) => hasOwnEntityType(t))] };
+}
