@@ -249,7 +249,15 @@ function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
 }
 
 function decideWith(set: CompiledPolicySet, slice: Slice, req: ReturnType<typeof cedarRequest>): PolicyResult {
-  const answer = cedar.statefulIsAuthorized({ ...req, preparsedSchemaName: `schema:${set.schema.hash}`, validateRequest: true, preparsedPolicySetId: slice.id });
+  // Only the entities the slice's policies can reach: each one costs its share of the call into Wasm.
+  // One left out that a policy does read would be an evaluation error, a deny: never an allow.
+  const [run, agent, person, res, role] = req.entities;
+  const { principal, resource, context } = slice.reads;
+  const entities: EntityJson[] = [];
+  if (principal) entities.push(run!, agent!);
+  if (context === "all" || context.has("delegator")) entities.push(person!, ...(role ? [role] : []));
+  if (resource !== "none") entities.push(res!);
+  const answer = cedar.statefulIsAuthorized({ ...req, entities, preparsedSchemaName: `schema:${set.schema.hash}`, validateRequest: true, preparsedPolicySetId: slice.id });
   if (answer.type === "failure") {
     const why = answer.errors.map((e) => e.message).join("; ");
     return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `policies ${slice.policyIds.join(", ")} could not be evaluated: ${why}` };
