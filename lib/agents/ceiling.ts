@@ -58,7 +58,8 @@ export async function lockAgent(tx: Tx, id: string, mode: "share" | "update"): P
  * moves forward, so a late writer never sets it back.
  */
 export async function touchLastLease(db: Db, agentId: string, at: Date): Promise<void> {
+  // Best effort: the lease is committed; a statistic that fails to move must not turn its 201 into an error.
   await db.$executeRaw(Prisma.sql`
     UPDATE "agents" SET "lastLeaseAt" = ${at}
-    WHERE "id" = (SELECT "id" FROM "agents" WHERE "id" = ${agentId} AND ("lastLeaseAt" IS NULL OR "lastLeaseAt" < ${at}) FOR NO KEY UPDATE SKIP LOCKED)`);
+    WHERE "id" = (SELECT "id" FROM "agents" WHERE "id" = ${agentId} AND ("lastLeaseAt" IS NULL OR "lastLeaseAt" < ${at}) FOR NO KEY UPDATE SKIP LOCKED)`).catch(() => {});
 }
