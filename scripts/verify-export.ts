@@ -7,7 +7,7 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { headFromExport } from "@/lib/audit/offline";
-import { verifyCheckpointJws } from "@/lib/audit/verify";
+import { verifyCheckpointJws } from "@/lib/audit/checkpoints";
 
 const [exportFile, jwsArg, jwksFile] = process.argv.slice(2);
 if (!exportFile || !jwsArg || !jwksFile) {

@@ -1,4 +1,4 @@
-import { CHECKPOINT_INTERVAL_MS, writeCheckpoint } from "@/lib/audit/verify";
+import { CHECKPOINT_INTERVAL_MS, writeCheckpoint } from "@/lib/audit/checkpoints";
 import { jobsDb } from "@/lib/db";
 import type { Job } from "@/lib/jobs/schedule";
 
