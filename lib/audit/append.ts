@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   "escalation.created", "escalation.voted", "escalation.vote_withdrawn", "escalation.decided", "escalation.cancelled", "escalation.consumed",
   "agent.created", "agent.updated", "agent.suspended", "agent.retired", "agent.reactivated",
   "person.created", "person.updated", "person.role_changed", "person.disabled",
+  "group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed", "group.sso_synced",
   "enforcement_point.created", "enforcement_point.revoked",
   "tool.created", "tool.updated",
   "webhook.created", "webhook.deleted", "webhook.secret_encrypted", "webhook.secret_rewrapped",
