@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   "agent.created", "agent.updated", "agent.suspended", "agent.retired", "agent.reactivated",
   "person.created", "person.updated", "person.role_changed", "person.disabled",
   "group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed", "group.sso_synced",
+  "entitlement.created", "entitlement.deleted",
   "enforcement_point.created", "enforcement_point.revoked",
   "tool.created", "tool.updated",
   "webhook.created", "webhook.deleted", "webhook.secret_encrypted", "webhook.secret_rewrapped",

@@ -14,7 +14,7 @@ export type EndedLease = { id: string; agentId: string; runId: string; version: 
 export async function endLeaseTrees(
   tx: Tx,
   rootIds: string[],
-  end: { status: "revoked" | "completed" | "denied"; reason: string; actor: AuditActor; action: "lease.revoked" | "lease.ended" },
+  end: { status: "revoked" | "completed" | "denied"; reason: string; actor: AuditActor; action: "lease.revoked" | "lease.ended"; detail?: Record<string, unknown> },
 ): Promise<EndedLease[]> {
   if (rootIds.length === 0) return [];
   const at = now();
@@ -42,7 +42,8 @@ export async function endLeaseTrees(
         runId: l.runId,
         leaseId: l.id,
         leaseVersion: l.version,
-        payload: { status: end.status, reason: end.reason, cascadedFrom: rootIds.includes(l.id) ? null : rootIds },
+        // detail: what the caller says about this root (e.g. which grants no entitlement covers any more).
+        payload: { status: end.status, reason: end.reason, cascadedFrom: rootIds.includes(l.id) ? null : rootIds, ...(end.detail?.[l.id] !== undefined ? { detail: end.detail[l.id] } : {}) },
       }),
     ),
   });
