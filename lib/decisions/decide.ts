@@ -35,7 +35,8 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
            u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf",
            -- what policies read (lib/policy/call.ts)
            a."name" AS "agentName", a."environments" AS "agentEnvironments", u."id" AS "delegatorId", u."email" AS "delegatorEmail",
-           u."role" AS "delegatorRole", l."purpose", l."taskRef", l."depth"
+           u."role" AS "delegatorRole", l."purpose", l."taskRef", l."depth",
+           ARRAY(SELECT g."name" FROM "group_members" m JOIN "groups" g ON g."id" = m."groupId" WHERE m."userId" = u."id" ORDER BY g."name") AS "delegatorGroups"
     FROM "leases" l JOIN "agents" a ON a."id" = l."agentId" LEFT JOIN "users" u ON u."id" = l."delegatorId"
     -- one primary-key probe per lease of the chain (an OR here would scan the table)
     WHERE l."id" = ANY(ARRAY[${leaseId}]::text[] || (SELECT "ancestorIds" FROM "leases" WHERE "id" = ${leaseId}))`);
@@ -45,8 +46,8 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   const ancestors = [...leaf.ancestorIds].reverse().map((id) => byId.get(id));
   if (ancestors.some((a) => !a)) return { leases: [], agentStatus: null, delegatorStatus: null };
   // Leaf first, then its ancestors, nearest first.
-  const { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, purpose, taskRef, depth } = leaf;
-  const facts: ChainFacts = { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, purpose, taskRef, depth };
+  const { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth } = leaf;
+  const facts: ChainFacts = { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth };
   return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts };
 }
 

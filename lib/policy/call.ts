@@ -9,6 +9,8 @@ export type ChainFacts = {
   delegatorEmail: string | null;
   delegatorRole: string | null;
   delegatorStatus: string | null;
+  /** the names of the delegator's groups, sorted */
+  delegatorGroups: string[] | null;
   purpose: string;
   taskRef: string | null;
   depth: number;
@@ -23,7 +25,7 @@ export function policyCallOf(leases: Lease[], facts: ChainFacts, agentStatus: st
     tool: request.tool,
     runId: leaf.runId,
     agent: { id: leaf.agentId, name: facts.agentName, status: agentStatus ?? "unknown", environments: facts.agentEnvironments },
-    delegator: facts.delegatorId ? { id: facts.delegatorId, email: facts.delegatorEmail ?? "", role: facts.delegatorRole ?? "", status: facts.delegatorStatus ?? "" } : null,
+    delegator: facts.delegatorId ? { id: facts.delegatorId, email: facts.delegatorEmail ?? "", role: facts.delegatorRole ?? "", status: facts.delegatorStatus ?? "", groups: facts.delegatorGroups ?? [] } : null,
     lease: { id: leaf.id, purpose: facts.purpose, taskRef: facts.taskRef, environment: leaf.environment, depth: facts.depth },
     resource: request.resource ?? null,
     environment: request.context?.environment ?? leaf.environment,

@@ -10,7 +10,7 @@ export type PolicyCall = {
   runId: string;
   agent: { id: string; name: string; status: string; environments: string[] };
   /** null: the lease names no delegating person */
-  delegator: { id: string; email: string; role: string; status: string } | null;
+  delegator: { id: string; email: string; role: string; status: string; groups?: string[] } | null;
   lease: { id: string; purpose: string; taskRef: string | null; environment: string; depth: number };
   resource?: { type: string; id: string; attributes?: Record<string, string | number | boolean> } | null;
   /** the call's context.environment, or the lease's */
@@ -179,7 +179,8 @@ export function cedarRequest(set: CompiledPolicySet, call: PolicyCall) {
   const entities: EntityJson[] = [
     { uid: uid("Run", call.runId), attrs: { agent: { __entity: agent } }, parents: [agent] },
     { uid: agent, attrs: { name: call.agent.name, status: call.agent.status, environments: call.agent.environments }, parents: [] },
-    { uid: person, attrs: { email: d.email, role: d.role, status: d.status }, parents: d.role ? [uid("Role", d.role)] : [] },
+    // In its role and its groups (the Group entities themselves are not needed for `in`).
+    { uid: person, attrs: { email: d.email, role: d.role, status: d.status }, parents: [...(d.role ? [uid("Role", d.role)] : []), ...(call.delegator?.groups ?? []).map((g) => uid("Group", g))] },
     { uid: resource, attrs: { id: r?.id ?? "", type: r?.type ?? "" }, parents: [], tags: Object.fromEntries(Object.entries(r?.attributes ?? {}).map(([k, v]) => [k, tag(v)])) },
   ];
   if (d.role) entities.push({ uid: uid("Role", d.role), attrs: {}, parents: [] });

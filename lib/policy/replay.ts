@@ -43,6 +43,7 @@ type LeaseFacts = {
   delegatorEmail: string | null;
   delegatorRole: string | null;
   delegatorStatus: string | null;
+  delegatorGroups: string[];
 };
 
 export function compileDraft(text: string, data: Awaited<ReturnType<typeof loadSchemaData>>): CompiledPolicySet {
@@ -61,7 +62,7 @@ export const invalidDraft = (errors: PolicyProblem[]) =>
  * agent and person rows. A decision the lease rules denied stays denied; the others take the draft's
  * answer combined as a live decision would (applyPolicy). Read-only: one SELECT, nothing written.
  *
- * What is not as it was: the agent's and the delegator's status and role are today's; the remaining
+ * What is not as it was: the agent's and the delegator's status, role and groups are today's; the remaining
  * budget is the leaf lease's, counted from the allows inside the replayed range.
  */
 export async function replayPolicy(db: Db, input: { text: string; since?: string; until?: string; limit?: number }) {
@@ -106,7 +107,8 @@ async function replay(db: Db, input: { text: string; since?: string; until?: str
       await pool.query<LeaseFacts>(
         `SELECT l."id", l."runId", l."agentId", l."purpose", l."taskRef", l."environment", l."depth", l."maxToolCalls",
            a."name" AS "agentName", a."status" AS "agentStatus", a."environments" AS "agentEnvironments",
-           u."id" AS "delegatorId", u."email" AS "delegatorEmail", u."role" AS "delegatorRole", u."status" AS "delegatorStatus"
+           u."id" AS "delegatorId", u."email" AS "delegatorEmail", u."role" AS "delegatorRole", u."status" AS "delegatorStatus",
+           ARRAY(SELECT g."name" FROM "group_members" m JOIN "groups" g ON g."id" = m."groupId" WHERE m."userId" = u."id" ORDER BY g."name") AS "delegatorGroups"
          FROM "leases" l JOIN "agents" a ON a."id" = l."agentId" LEFT JOIN "users" u ON u."id" = l."delegatorId"
          WHERE l."id" = ANY($1::text[])`,
         [leaseIds],
@@ -150,7 +152,7 @@ export function replayOne(set: CompiledPolicySet, r: Row, l: LeaseFacts, memo?: 
       tool: r.tool,
       runId: l.runId,
       agent: { id: l.agentId, name: l.agentName, status: l.agentStatus, environments: l.agentEnvironments },
-      delegator: l.delegatorId ? { id: l.delegatorId, email: l.delegatorEmail ?? "", role: l.delegatorRole ?? "", status: l.delegatorStatus ?? "" } : null,
+      delegator: l.delegatorId ? { id: l.delegatorId, email: l.delegatorEmail ?? "", role: l.delegatorRole ?? "", status: l.delegatorStatus ?? "", groups: l.delegatorGroups } : null,
       lease: { id: l.id, purpose: l.purpose, taskRef: l.taskRef, environment: l.environment, depth: l.depth },
       resource: r.resource,
       environment: r.environment ?? l.environment,

@@ -23,7 +23,7 @@ export const GENERIC_RESOURCE = "Resource";
 export const RISKS = ["low", "medium", "high", "critical"] as const;
 
 // Names a resource type cannot take as its entity type: Lanyard's own and Cedar's reserved words.
-const RESERVED = new Set(["Person", "Role", "Agent", "Run", "Resource", "Action", "CallContext", "Lease", "Time",
+const RESERVED = new Set(["Person", "Role", "Group", "Agent", "Run", "Resource", "Action", "CallContext", "Lease", "Time",
   "permit", "forbid", "when", "unless", "in", "has", "like", "is", "if", "then", "else", "true", "false", "principal", "action", "resource", "context"]);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,49}$/;
 
@@ -37,8 +37,8 @@ const record = (attributes: Record<string, TypeOfAttribute<string>>) => ({ type:
 
 /**
  * The Cedar schema of a tool call, generated from Lanyard's data:
- * - principal `Run` (in its `Agent`); the delegating `Person` (in `Role::"<role>"`: people have no groups
- *   yet, so a role is the group a policy can test: `context.delegator in Role::"admin"`);
+ * - principal `Run` (in its `Agent`); the delegating `Person`, in `Role::"<role>"` and in each of its
+ *   groups, `Group::"<name>"`: `context.delegator in Role::"admin"`, `context.delegator in Group::"release-managers"`;
  * - one action per catalog tool, in the action groups `risk:<risk>` and `read-only` or `write`;
  * - one entity type per resource type (attributes `id`, `type`; the call's `attributes` as string tags),
  *   `Resource` for any other type and for a call without one;
@@ -51,7 +51,8 @@ export function generateSchema(data: SchemaData): GeneratedSchema {
   const resourceShape = { shape: record({ id: str, type: str }), tags: str };
   const entityTypes: SchemaJson<string>[string]["entityTypes"] = {
     Role: {},
-    Person: { memberOfTypes: ["Role"], shape: record({ email: str, role: str, status: str }) },
+    Group: {},
+    Person: { memberOfTypes: ["Role", "Group"], shape: record({ email: str, role: str, status: str }) },
     Agent: { shape: record({ name: str, status: str, environments: { type: "Set", element: str } }) },
     Run: { memberOfTypes: ["Agent"], shape: record({ agent: entity("Agent") }) },
     ...Object.fromEntries(resourceEntities.map((t) => [t, resourceShape])),

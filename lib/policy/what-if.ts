@@ -43,6 +43,7 @@ export async function whatIf(db: Db, input: { text?: string; call: WhatIfCall })
   if (!agent) throw notFound(call.agentId ? `agent ${call.agentId}` : "agent (name a leaseId or an agentId)");
   const person = call.delegatorId ? await db.user.findUnique({ where: { id: call.delegatorId } }) : null;
   if (call.delegatorId && !person) throw notFound(`person ${call.delegatorId}`);
+  const groups = person ? (await db.groupMember.findMany({ where: { userId: person.id }, select: { group: { select: { name: true } } } })).map((m) => m.group.name).sort() : [];
   const reasons: Reason[] = [];
   let decision: "allow" | "deny" | "escalate" = "allow";
   let determinedBy: string[] = [];
@@ -51,7 +52,7 @@ export async function whatIf(db: Db, input: { text?: string; call: WhatIfCall })
       tool: call.tool,
       runId: "",
       agent: { id: agent.id, name: agent.name, status: agent.status, environments: agent.environments },
-      delegator: person ? { id: person.id, email: person.email, role: person.role, status: person.status } : null,
+      delegator: person ? { id: person.id, email: person.email, role: person.role, status: person.status, groups } : null,
       lease: { id: "", purpose: "", taskRef: null, environment: call.environment ?? "", depth: 0 },
       resource: call.resource ?? null,
       environment: call.environment ?? "",
