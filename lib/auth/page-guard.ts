@@ -1,4 +1,4 @@
-import { redirect } from "next/navigation";
+import { forbidden, redirect } from "next/navigation";
 import { can, type Actor, type Permission } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 
@@ -6,10 +6,12 @@ export type PageAccess = { actor: Actor; allowed: true } | { actor: Actor; allow
 
 /**
  * Every console page calls this itself (never only the proxy): no session → sign-in; a session
- * without the permission → the page renders its 403 panel.
+ * without the permission → forbidden(): app/(console)/forbidden.tsx inside the console, HTTP 403.
+ * (The `allowed: false` branch stays in the type so pages' own checks still compile.)
  */
 export async function pageAccess(permission: Permission, from: string): Promise<PageAccess> {
   const actor = await currentActor();
   if (!actor) redirect(`/sign-in?callbackUrl=${encodeURIComponent(from)}`);
-  return can(actor, permission) ? { actor, allowed: true } : { actor, allowed: false, permission };
+  if (!can(actor, permission)) forbidden();
+  return { actor, allowed: true };
 }
