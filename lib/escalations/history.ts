@@ -5,15 +5,9 @@ export const DECIDED_STATUSES = ["approved", "denied", "expired", "consumed", "c
 export type DecidedStatus = (typeof DECIDED_STATUSES)[number];
 
 /**
- * Decided escalations, newest first. `listQueue` reads one status at a time (no status means the
- * pending queue), so "any decided status" is the merge of one read per status.
+ * Decided escalations, newest first: one read over every decided status (it used to be one full
+ * listQueue per status, five times the rows and connections for one page).
  */
 export async function listHistory(db: Db, q: { status?: DecidedStatus; kind?: QueueItem["kind"]; agentId?: string; limit: number }): Promise<QueueItem[]> {
-  const statuses = q.status ? [q.status] : DECIDED_STATUSES;
-  const pages = await Promise.all(statuses.map((status) => listQueue(db, { status, kind: q.kind, agentId: q.agentId, limit: q.limit })));
-  const time = (i: QueueItem) => new Date(i.decidedAt ?? i.createdAt).getTime();
-  return pages
-    .flat()
-    .sort((a, b) => time(b) - time(a))
-    .slice(0, q.limit);
+  return listQueue(db, { statuses: q.status ? [q.status] : DECIDED_STATUSES, kind: q.kind, agentId: q.agentId, limit: q.limit });
 }

@@ -1,4 +1,4 @@
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db } from "@/lib/db";
 import type { z } from "zod";
 import type { EscalationListQuery } from "@/lib/escalations/schemas";
@@ -16,23 +16,21 @@ const RECENT_DECISIONS = 8;
  * resource, its risk, the lease's budget and time left, votes so far, and what the run already did —
  * its latest decisions, denials included.
  */
-export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery>) {
-  const pending = (q.status ?? "pending") === "pending";
+export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> & { statuses?: readonly string[] }) {
+  const pending = !q.statuses && (q.status ?? "pending") === "pending";
   const where: Prisma.EscalationWhereInput = {
-    ...(pending ? { status: "pending" } : q.status ? { status: q.status } : {}),
+    ...(q.statuses ? { status: { in: [...q.statuses] } } : pending ? { status: "pending" } : q.status ? { status: q.status } : {}),
     ...(q.kind ? { kind: q.kind } : {}),
     ...(q.agentId ? { agentId: q.agentId } : {}),
   };
   const rows = await db.escalation.findMany({
     where,
     include: { ...escalationInclude, agent: { select: { id: true, name: true } }, lease: { include: { delegator: { select: { email: true, name: true } } } } },
-    orderBy: pending ? { expiresAt: "asc" } : { decidedAt: "desc" },
+    orderBy: pending ? { expiresAt: "asc" } : [{ decidedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
     take: q.limit,
   });
   const leaseIds = [...new Set(rows.map((r) => r.leaseId))];
-  const decisions = leaseIds.length
-    ? await db.decision.findMany({ where: { leaseId: { in: leaseIds } }, orderBy: { createdAt: "desc" }, take: RECENT_DECISIONS * leaseIds.length * 2 })
-    : [];
+  const decisions = await recentDecisions(db, leaseIds);
   // The call a step-up holds, as the enforcement point sent it (its MCP session and upstream tool).
   const asked = rows.map((r) => r.decisionId).filter((id): id is string => !!id);
   const calls = new Map(
@@ -61,11 +59,42 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery>) 
         maxToolCalls: r.lease.maxToolCalls,
         expiresAt: r.lease.expiresAt.toISOString(),
       },
-      recentDecisions: decisions
-        .filter((d) => d.leaseId === r.leaseId)
-        .slice(0, RECENT_DECISIONS)
-        .map((d) => ({ id: d.id, tool: d.tool, resource: d.resource as { type: string; id: string } | null, outcome: d.outcome, reasons: d.reasons as { code: string; message: string }[], at: d.createdAt.toISOString() })),
+      recentDecisions: (decisions.get(r.leaseId) ?? []).map((d) => ({
+        id: d.id,
+        tool: d.tool,
+        resource: d.resource as { type: string; id: string } | null,
+        outcome: d.outcome,
+        reasons: d.reasons as { code: string; message: string }[],
+        at: d.createdAt.toISOString(),
+      })),
     };
   });
+}
+
+type RecentRow = { leaseId: string; id: string; tool: string; resource: unknown; outcome: string; reasons: unknown; createdAt: Date };
+
+/**
+ * Each lease's latest decisions, a bounded index read per lease (LATERAL … LIMIT). One "leaseId IN (…)
+ * ORDER BY createdAt DESC LIMIT n" over all of them let PostgreSQL walk the whole createdAt index
+ * backwards for old leases (the history: 14 s and a 500 on a large table), and a busy lease's calls
+ * could crowd a quiet one's out of the shared limit.
+ */
+async function recentDecisions(db: Db, leaseIds: string[]): Promise<Map<string, RecentRow[]>> {
+  const byLease = new Map<string, RecentRow[]>();
+  if (!leaseIds.length) return byLease;
+  const rows = await db.$queryRaw<RecentRow[]>(Prisma.sql`
+    SELECT l."id" AS "leaseId", d."id", d."tool", d."resource", d."outcome", d."reasons", d."createdAt"
+    FROM unnest(${leaseIds}::text[]) AS l("id")
+    CROSS JOIN LATERAL (
+      SELECT "id", "tool", "resource", "outcome", "reasons", "createdAt" FROM "decisions"
+      WHERE "leaseId" = l."id" ORDER BY "createdAt" DESC LIMIT ${RECENT_DECISIONS}
+    ) d
+    ORDER BY d."createdAt" DESC`);
+  for (const r of rows) {
+    const list = byLease.get(r.leaseId);
+    if (list) list.push(r);
+    else byLease.set(r.leaseId, [r]);
+  }
+  return byLease;
 }
 export type QueueItem = Awaited<ReturnType<typeof listQueue>>[number];
