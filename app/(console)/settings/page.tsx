@@ -52,6 +52,7 @@ export default async function SettingsPage() {
             Connections →
           </Link>
         )}
+        {can(actor, "policies.read") && <Link href="/settings/policies" className="rounded-full border border-indigo-300 bg-indigo-50 px-3 py-1 text-sm text-indigo-800 hover:bg-indigo-100" data-testid="settings-policies-link">Policies →</Link>}
       </nav>
       <div className="space-y-8">
         <section id="people" aria-labelledby="people-title" className="scroll-mt-6">
