@@ -8,6 +8,7 @@ import { LinkButton } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Forbidden } from "@/components/ui/forbidden";
+import { objectTitle } from "@/components/shell/object-title";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { formatDuration, formatUtc } from "@/components/ui/time";
@@ -20,7 +21,10 @@ import { listLeases } from "@/lib/leases/queries";
 import { listPeople } from "@/lib/people/people";
 import { listTools } from "@/lib/tools/tools";
 
-export const metadata = { title: "Agent" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return objectTitle("agents.read", "Agent", async () => `Agent ${(await getAgent(db(), id)).name}`);
+}
 
 async function findAgent(id: string) {
   try {

@@ -10,6 +10,7 @@ import { RiskBadge, StatusBadge } from "@/components/ui/badge";
 import { BudgetBar } from "@/components/ui/budget-bar";
 import { Card } from "@/components/ui/card";
 import { Forbidden } from "@/components/ui/forbidden";
+import { objectTitle } from "@/components/shell/object-title";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatUtc } from "@/components/ui/time";
 import { AppError } from "@/lib/errors";
@@ -21,7 +22,13 @@ import { getLeaseDetail } from "@/lib/leases/queries";
 import { canRevokeLease, isOwnRequest } from "@/lib/leases/rules";
 import { listTools } from "@/lib/tools/tools";
 
-export const metadata = { title: "Lease" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return objectTitle("leases.read", "Lease", async () => {
+    const { lease, agent } = await getLeaseDetail(db(), id);
+    return `Lease ${lease.id} · ${agent.name}`;
+  });
+}
 
 async function findLease(id: string) {
   try {

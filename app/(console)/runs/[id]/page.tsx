@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RunTimeline } from "../_components/run-timeline";
 import { Forbidden } from "@/components/ui/forbidden";
+import { objectTitle } from "@/components/shell/object-title";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatUtc } from "@/components/ui/time";
 import { listAgents } from "@/lib/agents/queries";
@@ -11,7 +12,13 @@ import { db } from "@/lib/db";
 import { canRevokeLease } from "@/lib/leases/rules";
 import { getRunDetail } from "@/lib/runs/list";
 
-export const metadata = { title: "Run" };
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return objectTitle("runs.read", "Run", async () => {
+    const { run, agent } = await getRunDetail(db(), id);
+    return `Run ${run.id}${agent ? ` · ${agent.name}` : ""}`;
+  });
+}
 
 async function findRun(id: string) {
   try {
