@@ -2,7 +2,7 @@ import Link from "next/link";
 import { TimeLeft } from "./time-left";
 import { StatusBadge } from "@/components/ui/badge";
 import { BudgetBar } from "@/components/ui/budget-bar";
-import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
+import { pinStartTd, pinStartTh, tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { formatUtc } from "@/components/ui/time";
 import type { LeaseView } from "@/lib/leases/schemas";
 
@@ -12,7 +12,7 @@ export function LeaseTable({ leases, agentNames, label = "Leases" }: { leases: L
       <table className={tableClass} data-testid="leases-table">
         <thead className="bg-slate-50">
           <tr>
-            <th className={thClass}>Lease</th>
+            <th className={`${thClass} ${pinStartTh}`}>Lease</th>
             <th className={thClass}>Agent</th>
             <th className={thClass}>Purpose</th>
             <th className={thClass}>Env</th>
@@ -25,14 +25,14 @@ export function LeaseTable({ leases, agentNames, label = "Leases" }: { leases: L
         <tbody className="divide-y divide-slate-100">
           {leases.map((l) => (
             <tr key={l.id} data-testid="lease-row" data-lease-id={l.id} className="hover:bg-slate-50">
-              <td className={tdClass}>
+              <td className={`${tdClass} ${pinStartTd} whitespace-nowrap`}>
                 <Link href={`/leases/${l.id}`} className="font-mono text-xs text-indigo-700 hover:underline">
                   {l.id}
                 </Link>
                 {l.depth > 0 && <div className="text-xs text-slate-500">subagent · depth {l.depth}</div>}
               </td>
               <td className={tdClass}>{agentNames.get(l.agentId) ?? <span className="font-mono text-xs">{l.agentId}</span>}</td>
-              <td className={`${tdClass} max-w-xs`}>
+              <td className={`${tdClass} max-w-xs min-w-48`}>
                 <span className="line-clamp-2">{l.purpose}</span>
               </td>
               <td className={`${tdClass} font-mono text-xs`}>{l.environment}</td>

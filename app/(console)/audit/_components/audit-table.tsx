@@ -9,7 +9,8 @@ import { actorText, formatAuditTime } from "./format";
 const features = tableFeatures({});
 const helper = createColumnHelper<typeof features, AuditEventView>();
 const ROW_HEIGHT = 40;
-const GRID = "11.5rem minmax(7rem,1fr) minmax(8rem,1.2fr) minmax(8rem,1fr) minmax(8rem,11.5rem) minmax(7rem,9.5rem) 6rem 4.5rem";
+// Wide enough for real event and tool names: below that the grid scrolls sideways (time pinned) instead of cutting them.
+const GRID = "11.5rem minmax(13rem,1.2fr) minmax(8rem,1fr) minmax(8rem,1fr) minmax(9rem,11.5rem) minmax(11rem,1fr) 6rem 4.5rem";
 const mono = (v: string | null) => (v ? <span className="font-mono text-xs">{v}</span> : <span className="text-slate-400">—</span>);
 
 /**
@@ -68,18 +69,18 @@ export function AuditTable({
   return (
     <div className="overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
       <div ref={scrollRef} className="max-h-[max(22rem,calc(100vh-24rem))] overflow-auto" role="table" aria-label="Audit events" aria-rowcount={hasNextPage ? -1 : rows.length + 1} data-testid="audit-table">
-        <div role="rowgroup" className="sticky top-0 z-10 min-w-[60rem] border-b border-slate-200 bg-slate-50">
+        <div role="rowgroup" className="sticky top-0 z-10 min-w-[71rem] border-b border-slate-200 bg-slate-50">
           {table.getHeaderGroups().map((group) => (
             <div role="row" key={group.id} className="grid" style={{ gridTemplateColumns: GRID }}>
               {group.headers.map((h) => (
-                <div role="columnheader" key={h.id} className="px-3 py-2 text-left text-xs font-semibold tracking-wide text-slate-600 uppercase">
+                <div role="columnheader" key={h.id} className="px-3 py-2 text-left first:sticky first:left-0 first:bg-slate-50 text-xs font-semibold tracking-wide text-slate-600 uppercase">
                   <table.FlexRender header={h} />
                 </div>
               ))}
             </div>
           ))}
         </div>
-        <div role="rowgroup" className="relative min-w-[60rem]" style={{ height: virtualizer.getTotalSize() }}>
+        <div role="rowgroup" className="relative min-w-[71rem]" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index]!;
             const e = row.original;
@@ -101,11 +102,11 @@ export function AuditTable({
                     onSelect(e);
                   }
                 }}
-                className={`absolute left-0 grid w-full cursor-pointer items-center border-b border-slate-100 text-sm outline-none hover:bg-slate-50 focus-visible:bg-indigo-50 focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-inset ${selected ? "bg-indigo-50" : ""}`}
+                className={`absolute left-0 grid w-full cursor-pointer items-center border-b border-slate-100 text-sm outline-none hover:bg-slate-50 focus-visible:bg-indigo-50 focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-inset ${selected ? "bg-indigo-50" : "bg-white"}`}
                 style={{ gridTemplateColumns: GRID, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
               >
                 {row.getAllCells().map((cell) => (
-                  <div role="cell" key={cell.id} className="truncate px-3">
+                  <div role="cell" key={cell.id} className="truncate px-3 first:sticky first:left-0 first:z-[1] first:bg-inherit">
                     <table.FlexRender cell={cell} />
                   </div>
                 ))}

@@ -9,7 +9,7 @@ import { CopyBox } from "@/components/ui/copy-box";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
-import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
+import { pinEndTd, pinEndTh, pinStartTd, pinStartTh, tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch } from "@/lib/api/client";
 
@@ -23,11 +23,11 @@ export function EnforcementPointsSection({ points, scopes }: { points: Ep[]; sco
           <table className={tableClass} data-testid="enforcement-points-table">
             <thead className="bg-slate-50">
               <tr>
-                <th className={thClass}>Name</th>
+                <th className={`${thClass} ${pinStartTh}`}>Name</th>
                 <th className={thClass}>Key</th>
                 <th className={thClass}>Scopes</th>
                 <th className={thClass}>Last used</th>
-                <th className={thClass}>
+                <th className={`${thClass} ${pinEndTh}`}>
                   <span className="sr-only">Actions</span>
                 </th>
               </tr>
@@ -59,9 +59,9 @@ function EpRow({ ep }: { ep: Ep }) {
   });
   return (
     <tr data-testid="enforcement-point-row" data-name={ep.name}>
-      <td className={`${tdClass} font-medium`}>{ep.name}</td>
+      <td className={`${tdClass} ${pinStartTd} font-medium`}>{ep.name}</td>
       <td className={`${tdClass} font-mono text-xs`}>{ep.keyPrefix}</td>
-      <td className={tdClass}>
+      <td className={`${tdClass} min-w-48 max-w-md`}>
         <div className="flex flex-wrap gap-1">
           {ep.scopes.map((s) => (
             <span key={s} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs">
@@ -71,7 +71,7 @@ function EpRow({ ep }: { ep: Ep }) {
         </div>
       </td>
       <td className={`${tdClass} whitespace-nowrap text-slate-600`}>{ep.lastUsedAt ? formatUtc(ep.lastUsedAt) : "never"}</td>
-      <td className={`${tdClass} text-right whitespace-nowrap`}>
+      <td className={`${tdClass} ${pinEndTd} text-right whitespace-nowrap`}>
         {ep.revokedAt ? (
           <Badge tone="red" testId="enforcement-point-revoked">
             revoked {formatUtc(ep.revokedAt)}
