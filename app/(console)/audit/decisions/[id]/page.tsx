@@ -7,6 +7,7 @@ import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
 import { AppError } from "@/lib/errors";
 import { explainDecision } from "@/lib/audit/explain";
+import { approvalsSaid } from "@/lib/audit/explain-approvals";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
@@ -41,9 +42,7 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
   const d = x.decision;
   const leaseApproval = x.approvals.filter((a) => a.kind === "lease_request");
   const stepUps = x.approvals.filter((a) => a.kind !== "lease_request");
-  const approvers = new Map<string, string>();
-  if (x.leaseApprovedBy) approvers.set(x.leaseApprovedBy.email, x.leaseApprovedBy.name ?? x.leaseApprovedBy.email);
-  for (const a of x.approvals) for (const v of a.votes) if (v.verdict === "approve") approvers.set(v.by.email, v.by.name ?? v.by.email);
+  const said = approvalsSaid(x);
 
   return (
     <div className="max-w-5xl space-y-5" data-testid="explain-view" data-decision-id={d.id}>
@@ -54,8 +53,16 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
         <p className="mt-3 max-w-3xl text-base text-slate-800" data-testid="explain-summary">
           {x.delegator ? <Who p={x.delegator} /> : <span>An enforcement point ({x.requestedBy ?? "unknown requester"})</span>} gave{" "}
           <strong>{x.agent?.name ?? x.agent?.id ?? "an unknown agent"}</strong> a lease
-          {approvers.size ? <> approved by <strong>{[...approvers.values()].join(", ")}</strong></> : null}; on {formatAuditTime(d.at)} it asked for{" "}
-          <span className="font-mono">{d.tool}</span> and was answered <StatusBadge status={d.outcome} testId="explain-outcome" />
+          {said.lease.length ? <> approved by <strong data-testid="explain-lease-approvers">{said.lease.join(", ")}</strong></> : null}; on {formatAuditTime(d.at)} it asked for{" "}
+          <span className="font-mono">{d.tool}</span>
+          {said.other.map((o, i) => (
+            <span key={i} data-testid="explain-other-approval">
+              {" "}
+              ({o.kind === "step_up" ? "a step-up" : "more permission"}
+              {o.tool && o.tool !== d.tool ? <> for <span className="font-mono">{o.tool}</span></> : null} approved by <strong>{o.by.join(", ")}</strong>)
+            </span>
+          ))}{" "}
+          and was answered <StatusBadge status={d.outcome} testId="explain-outcome" />
           {d.reasons.length ? <> because <span className="font-mono">{d.reasons.map((r) => r.code).join(", ")}</span></> : null}.
         </p>
       </PageHeader>
@@ -72,7 +79,7 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
               Lease approved by <Who p={x.leaseApprovedBy} full />
             </p>
           ) : (
-            !leaseApproval.length && <p className="text-slate-600">{stepUps.length ? "The lease was issued without a separate approval." : "No approval was recorded for this lease or for this call."}</p>
+            !said.lease.length && <p className="text-slate-600">{stepUps.length ? "The lease was issued without a separate approval." : "No approval was recorded for this lease or for this call."}</p>
           )}
           {[...leaseApproval, ...stepUps].map((a) => (
             <div key={a.escalationId} className="mt-2 rounded-md border border-slate-200 p-3">
