@@ -69,7 +69,10 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
             <span className="font-mono">{item.lease.environment}</span>
           </Fact>
           <Fact label="Run">
-            <span className="font-mono text-xs">{item.runId}</span>
+            <Link href={`/runs/${item.runId}`} data-testid="escalation-run-link" className="font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300">
+              {item.runId}
+            </Link>{" "}
+            {pending && <span className="text-xs text-slate-500 dark:text-slate-400">· watch it live</span>}
           </Fact>
           <Fact label="Lease">
             <Link href={`/leases/${item.leaseId}`} className="font-mono text-xs text-indigo-700 hover:underline">

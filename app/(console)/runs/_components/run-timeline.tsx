@@ -83,7 +83,7 @@ export function RunTimeline({ runId, initialLease, agentNames, mayRevoke }: Prop
               </div>
             </div>
             <div className="ml-auto flex flex-col items-end gap-2">
-              <StreamIndicator state={state} />
+              {live ? <StreamIndicator state={state} /> : <RunEnded status={lease.status} />}
               {!live && (
                 <Link href={`/leases/${lease.id}/receipt`} data-testid="receipt-link" className="text-sm font-medium text-indigo-700 hover:underline">
                   Read the receipt →
@@ -250,9 +250,14 @@ function EscalationRow({ row }: { row: Extract<TimelineRow, { kind: "escalation"
       </div>
       {asked.justification && <p className="mt-0.5 text-xs text-slate-600">“{asked.justification}”</p>}
       {row.decided && (
-        <p className="mt-0.5 text-xs text-slate-700" data-testid="escalation-decided">
-          {status} by {row.decided.data.actorLabel ?? "the system"} at {clock(row.decided.data.at)}
-          {decided?.reason ? ` — ${decided.reason}` : ""}
+        <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="escalation-decided">
+          {status} by <span data-testid="escalation-decided-by">{row.decided.data.actorLabel ?? "the system"}</span> at {clock(row.decided.data.at)}
+          {decided?.reason ? <span data-testid="escalation-decided-reason"> — “{decided.reason}”</span> : ""}
+        </p>
+      )}
+      {row.consumed && (
+        <p className="mt-0.5 text-xs text-slate-500 dark:text-slate-400" data-testid="escalation-consumed">
+          used by the agent at {clock(row.consumed.data.at)}
         </p>
       )}
     </EventLine>
@@ -327,6 +332,16 @@ function DelegatedRow({ row, agentNames, depth }: { row: Extract<TimelineRow, { 
         )}
       </ol>
     </li>
+  );
+}
+
+/** A run whose lease has ended says so, not "Live": the stream stays open only to show late events. */
+function RunEnded({ status }: { status: string }) {
+  return (
+    <span data-testid="stream-state" data-state="ended" className="inline-flex items-center gap-1.5 text-xs text-slate-600 dark:text-slate-400">
+      <span aria-hidden className="size-2 rounded-full bg-slate-400" />
+      Run ended ({status})
+    </span>
   );
 }
 

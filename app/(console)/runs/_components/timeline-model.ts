@@ -6,7 +6,7 @@ export type ResourceRef = { type: string; id: string } | null;
 /** One line of the timeline: an event, or an escalation whose created and decided events share one row. */
 export type TimelineRow =
   | { kind: "event"; key: string; event: RunEvent; outcome?: RunEvent }
-  | { kind: "escalation"; key: string; created: RunEvent | null; decided: RunEvent | null }
+  | { kind: "escalation"; key: string; created: RunEvent | null; decided: RunEvent | null; consumed?: RunEvent }
   | { kind: "delegated"; key: string; event: RunEvent; childRunId: string; children: TimelineRow[] };
 
 export type TimelineModel = { rows: TimelineRow[]; denials: number; decisions: number };
@@ -69,6 +69,8 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
         else rowsOf(runId).push(row);
       }
       if (type === "escalation.created") row.created = e;
+      // The agent using an approval arrives as escalation.decided too: it must not replace who approved and why.
+      else if (e.data.action === "escalation.consumed") row.consumed = e;
       else row.decided = e;
       continue;
     }
