@@ -28,7 +28,10 @@ export async function dashboard(db: Db) {
       FROM "escalations" WHERE "createdAt" >= ${since}`),
     db.lease.findMany({ where: { status: "active", expiresAt: { gt: at } }, orderBy: { expiresAt: "asc" }, take: 200, include: { agent: { select: { name: true } } } }),
     db.agent.findMany({ where: { status: { not: "retired" } }, select: { id: true, name: true, lastLeaseAt: true, createdAt: true, owner: { select: { status: true } } } }),
-    db.escalation.count({ where: { status: "pending" } }),
+    // People, not requests: the distinct delegators (or requesters) whose runs wait on a decision.
+    db.$queryRaw<{ requests: number; people: number }[]>(Prisma.sql`
+      SELECT count(*)::int AS requests, count(DISTINCT COALESCE(l."delegatorId", 'requester:' || l."requestedBy"))::int AS people
+      FROM "escalations" e JOIN "leases" l ON l."id" = e."leaseId" WHERE e."status" = 'pending'`),
   ]);
   const catalog = await toolCatalog(db);
   const activeLeases = active.map((l) => {
@@ -49,7 +52,7 @@ export async function dashboard(db: Db) {
     generatedAt: at.toISOString(),
     decisionsPerMinute: [...byMinute.values()],
     topDeniedTools: topDenied,
-    escalations: { p50Seconds: t?.p50 ?? null, p90Seconds: t?.p90 ?? null, decided: t?.decided ?? 0, expired: t?.expired ?? 0, pending },
+    escalations: { p50Seconds: t?.p50 ?? null, p90Seconds: t?.p90 ?? null, decided: t?.decided ?? 0, expired: t?.expired ?? 0, pending: pending[0]?.requests ?? 0, pendingPeople: pending[0]?.people ?? 0 },
     activeLeases,
     standingExposure: Math.round(activeLeases.reduce((s, l) => s + l.exposure, 0) * 10) / 10,
     dormantAgents: agents.filter((a) => (a.lastLeaseAt ?? a.createdAt).getTime() < dormantBefore).map((a) => ({ id: a.id, name: a.name })),

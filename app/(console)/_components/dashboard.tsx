@@ -67,7 +67,7 @@ export function Dashboard({ initialData }: { initialData: DashboardData }) {
       </div>
 
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        <Stat label="Pending approvals" testId="stat-pending" value={e.pending} href="/approvals" hint={e.pending ? "people are waiting to decide" : "the queue is empty"} tone={e.pending ? "amber" : undefined} />
+        <Stat label="Pending approvals" testId="stat-pending" value={e.pending} href="/approvals" hint={e.pending ? `${e.pending === 1 ? "request" : "requests"} from ${e.pendingPeople} ${e.pendingPeople === 1 ? "person" : "people"} waiting for a decision` : "the queue is empty"} tone={e.pending ? "amber" : undefined} />
         <Stat
           label="Standing exposure"
           testId="stat-exposure"
