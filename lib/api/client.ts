@@ -22,7 +22,7 @@ export class ApiError extends Error {
  * Browser-side calls to the console's own v1 API. Writes send JSON; the browser adds the
  * same-origin Origin header the API's CSRF check asks for.
  */
-export async function apiFetch<T>(path: string, init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown } = {}): Promise<T> {
+export async function apiFetch<T>(path: string, init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {

@@ -13,7 +13,7 @@ export type Operation<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
 > = {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   summary: string;
   tag: string;

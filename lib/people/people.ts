@@ -9,7 +9,8 @@ import { lockPerson } from "@/lib/people/lock";
 import { withdrawAuthority } from "@/lib/people/withdraw";
 
 type UserRow = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: Date | null; createdAt: Date };
-export const toPersonView = (u: UserRow) => ({
+type MembershipRow = { source: string; group: { id: string; name: string } };
+export const toPersonView = (u: UserRow & { groups?: MembershipRow[] }) => ({
   id: u.id,
   email: u.email,
   name: u.name,
@@ -17,10 +18,13 @@ export const toPersonView = (u: UserRow) => ({
   status: u.status,
   lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
   createdAt: u.createdAt.toISOString(),
+  // Only where groups were read (the list): a create or update answers without them.
+  ...(u.groups ? { groups: u.groups.map((m) => ({ id: m.group.id, name: m.group.name, source: m.source })).sort((a, b) => a.name.localeCompare(b.name)) } : {}),
 });
 
 export async function listPeople(db: Db) {
-  return (await db.user.findMany({ orderBy: { email: "asc" } })).map(toPersonView);
+  const people = await db.user.findMany({ orderBy: { email: "asc" }, include: { groups: { select: { source: true, group: { select: { id: true, name: true } } } } } });
+  return people.map(toPersonView);
 }
 
 export async function createPerson(db: Db, actor: Actor, input: PersonCreate) {

@@ -24,4 +24,5 @@ export const PersonView = z.object({
   status: z.string(),
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), source: z.string() })).optional().describe("in the list: the groups they belong to (source local or sso)"),
 });
