@@ -22,6 +22,8 @@ export const REASON_CODES = [
   "approval_granted",
   "policy_forbid",
   "policy_error",
+  "constraint_violated",
+  "environment_mismatch",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 export type Reason = { code: ReasonCode; message: string };

@@ -1,7 +1,7 @@
 import type { Grant } from "@/lib/leases/schemas";
-import { grantCovers } from "@/lib/leases/scope";
+import { constraintGap, grantCovers, scopeCovers } from "@/lib/leases/scope";
 
-export type Violation = { rule: "grants" | "ceiling" | "deny" | "expiry" | "budget" | "depth" | "require_approval"; path: (string | number)[]; message: string };
+export type Violation = { rule: "grants" | "constraints" | "ceiling" | "deny" | "expiry" | "budget" | "depth" | "require_approval"; path: (string | number)[]; message: string };
 
 export type ParentTerms = {
   grants: Grant[];
@@ -30,7 +30,10 @@ export function checkAttenuation(parent: ParentTerms, child: ChildTerms): Violat
   child.grants.forEach((g, i) => {
     if (!parent.grants.some((p) => grantCovers(p, g))) {
       const scope = g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : " on any resource";
-      v.push({ rule: "grants", path: ["grants", i], message: `${g.tool}${scope} is not within the parent lease's grants` });
+      // Within scope but looser constraints: say which, so the caller can tighten them.
+      const gap = parent.grants.filter((p) => scopeCovers(p, g)).map((p) => constraintGap(p, g))[0];
+      if (gap) v.push({ rule: "constraints", path: ["grants", i, "constraints"], message: `${g.tool}${scope}: ${gap}` });
+      else v.push({ rule: "grants", path: ["grants", i], message: `${g.tool}${scope} is not within the parent lease's grants` });
     }
   });
   for (const d of parent.deny) {

@@ -26,7 +26,7 @@ export type IntrospectResponse = z.infer<typeof IntrospectResponse>;
 
 // Not a catalog name: a probe that passes every lease-level rule and then fails as not granted.
 const PROBE = "lanyard.introspection_probe";
-const TOOL_LEVEL = new Set(["tool_denied", "tool_not_granted", "resource_out_of_scope", "approval_required", "policy_forbid"]);
+const TOOL_LEVEL = new Set(["tool_denied", "tool_not_granted", "resource_out_of_scope", "approval_required", "policy_forbid", "constraint_violated", "environment_mismatch"]);
 
 /**
  * What an enforcement point may show an agent before it calls anything (the MCP gateway's tools/list):
@@ -60,7 +60,8 @@ export async function introspectLease(db: Db, leaseToken: string): Promise<Intro
     // A resource-scoped grant is asked about one resource it covers (a pattern's prefix), so ancestors'
     // scopes and step-up rules apply as they will at call time.
     const v = ask(g.tool, g.resource ? { type: g.resource.type, id: g.resource.ids[0]!.replace(/\*$/, "") } : undefined);
-    if (v.outcome === "deny") continue;
+    // A grant's constraints (data class, tenant, records) are judged on each call's resource, not here: still listed.
+    if (v.outcome === "deny" && !v.reasons.some((r) => r.code === "constraint_violated")) continue;
     if (tools.some((t) => t.tool === g.tool && JSON.stringify(t.resource) === JSON.stringify(g.resource ?? null))) continue;
     const info = catalog.get(g.tool);
     tools.push({ tool: g.tool, resource: g.resource ?? null, stepUp: v.outcome === "escalate", risk: info?.risk ?? "critical", readOnly: info?.readOnly ?? false });

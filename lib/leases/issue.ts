@@ -10,7 +10,7 @@ import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { personNeedsApproval } from "@/lib/leases/delegation-rule";
 import { lockPerson } from "@/lib/people/lock";
-import type { LeaseRequest } from "@/lib/leases/schemas";
+import { PRODUCTION, type LeaseRequest } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
 import { riskOf } from "@/lib/tools/risk";
@@ -48,6 +48,8 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     if (!risks.has(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is not in the tool catalog`);
     else if (!agent.ceilingTools.includes(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is beyond ${agent.name}'s ceiling`);
     if (input.deny.includes(g.tool)) refuse(["grants", i, "tool"], `${g.tool} is both granted and never allowed`);
+    // An explicit production grant (issue 15) says a person meant writes in production: meaningless elsewhere.
+    if (g.production && input.environment !== PRODUCTION) refuse(["grants", i, "production"], `a production grant needs a production lease (this one is for ${input.environment})`);
   });
   const maxSeconds = Math.min(agent.ceilingMaxExpiresIn, env().LANYARD_MAX_LEASE_SECONDS);
   if (input.expiresIn > maxSeconds) refuse(["expiresIn"], `at most ${maxSeconds} s for ${agent.name}`);

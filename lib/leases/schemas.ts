@@ -8,7 +8,25 @@ export const LIVE_STATUSES = ["pending_approval", "active"] as const;
 /** A resource id pattern: exact, or a prefix ending in `*` ("agent/*"). */
 export const ResourcePattern = z.string().min(1).max(300);
 export const GrantResource = z.strictObject({ type: z.string().min(1).max(50), ids: z.array(ResourcePattern).min(1).max(100) });
-export const Grant = z.strictObject({ tool: ToolName, resource: GrantResource.optional() });
+/** The environment where tools that are not read-only need an explicit production grant (or step-up approval). */
+export const PRODUCTION = "production";
+
+/** Data classes, least to most sensitive. A call that names none is judged as the most sensitive (`secret`). */
+export const DATA_CLASSES = ["public", "internal", "confidential", "secret"] as const;
+export const DataClass = z.enum(DATA_CLASSES);
+/** Limits on what a grant allows, checked at decision time against the call's resource (issue 15). */
+export const GrantConstraints = z.strictObject({
+  maxRecords: z.number().int().min(1).max(1_000_000).optional().describe("distinct resources (type and id) this lease may touch under the grant"),
+  dataClasses: z.array(DataClass).min(1).max(DATA_CLASSES.length).optional().describe("the call's resource.attributes.dataClass must be one of these; a call without one counts as secret"),
+  tenant: z.string().min(1).max(300).optional().describe("the call's resource.attributes.tenant must equal this"),
+});
+export type GrantConstraints = z.infer<typeof GrantConstraints>;
+export const Grant = z.strictObject({
+  tool: ToolName,
+  resource: GrantResource.optional(),
+  constraints: GrantConstraints.optional(),
+  production: z.boolean().optional().describe("an explicit production grant: a tool that is not read-only may run under a production lease without step-up approval"),
+});
 export type Grant = z.infer<typeof Grant>;
 
 const RunId = z.string().regex(/^run_[a-z0-9_]{1,60}$/, "must be a run_ id");

@@ -7,12 +7,33 @@ export function patternCovers(outer: string, inner: string): boolean {
   return inner.startsWith(prefix);
 }
 
-/** Is every call `child` grants also granted by `parent`? */
+/** Is every call `child` grants also granted by `parent`? Its constraints must be at least as tight, too. */
 export function grantCovers(parent: Grant, child: Grant): boolean {
+  return scopeCovers(parent, child) && constraintGap(parent, child) === null;
+}
+
+/** Tool and resource scope only, constraints aside. */
+export function scopeCovers(parent: Grant, child: Grant): boolean {
   if (parent.tool !== child.tool) return false;
   if (!parent.resource) return true;
   if (!child.resource || child.resource.type !== parent.resource.type) return false;
   return child.resource.ids.every((id) => parent.resource!.ids.some((p) => patternCovers(p, id)));
+}
+
+/**
+ * How `child`'s constraints go beyond `parent`'s (a looser or missing limit, a production grant the parent
+ * lacks), or null when they attenuate it: maxRecords ≤, dataClasses ⊆, the same tenant.
+ */
+export function constraintGap(parent: Grant, child: Grant): string | null {
+  const p = parent.constraints ?? {};
+  const c = child.constraints ?? {};
+  if (child.production && !parent.production) return "a production grant where the parent's is not one";
+  if (p.maxRecords !== undefined && (c.maxRecords === undefined || c.maxRecords > p.maxRecords)) return `maxRecords ${c.maxRecords ?? "unlimited"} exceeds the parent's ${p.maxRecords}`;
+  if (p.dataClasses && (!c.dataClasses || c.dataClasses.some((d) => !p.dataClasses!.includes(d)))) {
+    return `dataClasses ${c.dataClasses?.join(", ") ?? "any"} go beyond the parent's ${p.dataClasses.join(", ")}`;
+  }
+  if (p.tenant !== undefined && c.tenant !== p.tenant) return `tenant ${c.tenant ?? "any"} is not the parent's ${p.tenant}`;
+  return null;
 }
 
 export type ResourceRef = { type: string; id: string };
