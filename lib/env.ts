@@ -64,6 +64,8 @@ const Env = z.object({
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
   OIDC_NAME: z.string().default("SSO"),
+  /** The ID token / userinfo claim listing a person's groups (an array of names); kept in step at each SSO sign-in. */
+  OIDC_GROUPS_CLAIM: z.string().regex(/^[A-Za-z0-9_:./-]{1,200}$/, "OIDC_GROUPS_CLAIM must be a claim name").default("groups"),
 });
 export type Env = z.infer<typeof Env>;
 

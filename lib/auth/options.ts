@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
 import { now } from "@/lib/clock";
 import { TokenBuckets } from "@/lib/token-buckets";
+import { syncSsoGroups } from "@/lib/groups/sso";
 
 type SignedInUser = { id: string; email: string; name: string; sv: number };
 
@@ -66,8 +67,10 @@ async function signInWithPassword(emailInput: string, password: string): Promise
  * the provider says it verified it (`email_verified`): on a provider where users set their own email,
  * claiming admin@ must not make one the admin.
  */
-export function oidcProfile(p: { sub: string; email?: string; email_verified?: boolean | string; name?: string }) {
-  return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? p.sub, emailVerified: p.email_verified === true || p.email_verified === "true" };
+export function oidcProfile(p: { sub: string; email?: string; email_verified?: boolean | string; name?: string; [claim: string]: unknown }) {
+  // The group claim is passed on as the provider sent it; syncSsoGroups reads it (lib/groups/sso.ts).
+  const groups: unknown = p[env().OIDC_GROUPS_CLAIM];
+  return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? p.sub, emailVerified: p.email_verified === true || p.email_verified === "true", groups };
 }
 
 function oidcProvider(): NextAuthOptions["providers"] {
@@ -123,6 +126,9 @@ export function authOptions(): NextAuthOptions {
             payload: { method: "oidc", ...(email && !verified ? { reason: "email_not_verified" } : {}) },
           }),
         );
+        // Memberships from the group claim, before the session exists; if this throws, next-auth refuses the
+        // sign-in rather than letting in a person whose groups differ from what the provider says.
+        if (person?.status === "active") await syncSsoGroups(db(), person.email, (user as { groups?: unknown }).groups);
         return person?.status === "active";
       },
       async jwt({ token, user, account }) {
