@@ -38,7 +38,7 @@ describe("decisions", () => {
       ["secrets.read", {}, "tool_denied"],
       ["pull_request.create", {}, "tool_not_granted"],
       ["repo.commit", { resource: { type: "branch", id: "main" } }, "resource_out_of_scope"],
-      ["repo.read", { context: { environment: "production" } }, "policy_forbid"],
+      ["repo.read", { context: { environment: "production" } }, "environment_mismatch"],
       ["production.deploy", {}, "approval_required"],
       ["production.deploy", { approvalId: "apr_doesnotexist" }, "approval_invalid"],
     ];

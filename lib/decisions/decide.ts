@@ -5,7 +5,7 @@ import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
 import { hasPgCode } from "@/lib/db-errors";
-import { evaluate, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
+import { evaluate, recordKey, recordLimits, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
 import { EscalationRace, openEscalation } from "@/lib/escalations/open";
 import { announceRuns } from "@/lib/events/bus";
 import { deadLink, lockChain } from "@/lib/leases/chain";
@@ -120,10 +120,42 @@ export type DecisionRow = {
 };
 
 /** Escalations and approval-backed allows take several steps (one interactive transaction); the rest one statement. */
-export const needsTransaction = (v: Verdict) => v.outcome === "escalate" || (v.outcome === "allow" && !!v.approvalId);
+/** So do allows under a grant that counts records (maxRecords): counted under the chain's row locks. */
+export const needsTransaction = (v: Verdict, chain?: Chain | null, input?: DecisionRequest) =>
+  v.outcome === "escalate" || (v.outcome === "allow" && (!!v.approvalId || (!!chain && !!input && recordLimits(chain.leases, input).length > 0)));
 
 function commit(db: Db, c: CommitInput): Promise<DecisionResponse> {
-  return needsTransaction(c.verdict) ? commitInTransaction(db, c) : commitInOneStatement(db, c);
+  return needsTransaction(c.verdict, c.chain, c.input) ? commitInTransaction(db, c) : commitInOneStatement(db, c);
+}
+
+type RecordLimit = { leaseId: string; max: number };
+
+/**
+ * maxRecords (issue 15): with the chain's rows locked FOR UPDATE (in id order, as lanyard_take_budget
+ * locks them, so no deadlock and no upgrade), the first limit this call's resource would pass, or null.
+ * A resource a lease already counted costs it nothing.
+ */
+async function recordOverLimit(tx: Tx, chainIds: string[], limits: RecordLimit[], key: string): Promise<(RecordLimit & { used: number }) | null> {
+  await tx.$executeRaw(Prisma.sql`SELECT 1 FROM "leases" WHERE "id" = ANY(${chainIds}::text[]) ORDER BY "id" FOR UPDATE`);
+  const rows = await tx.$queryRaw<{ leaseId: string; used: number; counted: boolean }[]>(Prisma.sql`
+    SELECT l."leaseId",
+      (SELECT count(*) FROM "lease_records" r WHERE r."leaseId" = l."leaseId")::int AS "used",
+      EXISTS (SELECT 1 FROM "lease_records" r WHERE r."leaseId" = l."leaseId" AND r."key" = ${key}) AS "counted"
+    FROM unnest(${limits.map((l) => l.leaseId)}::text[]) AS l("leaseId")`);
+  for (const limit of limits) {
+    const r = rows.find((x) => x.leaseId === limit.leaseId);
+    if (r && !r.counted && r.used >= limit.max) return { ...limit, used: r.used };
+  }
+  return null;
+}
+
+const countRecords = (tx: Tx, limits: RecordLimit[], key: string, at: Date) =>
+  tx.$executeRaw(Prisma.sql`INSERT INTO "lease_records" ("leaseId", "key", "createdAt") SELECT unnest(${limits.map((l) => l.leaseId)}::text[]), ${key}, ${at} ON CONFLICT DO NOTHING`);
+
+function overLimitVerdict(c: CommitInput, leafId: string, over: RecordLimit & { used: number }): Verdict {
+  const whose = over.leaseId === leafId ? "the lease" : `ancestor lease ${over.leaseId}`;
+  const message = `${c.input.tool} on ${c.input.resource!.type} ${c.input.resource!.id}: ${whose} has touched ${over.used} of at most ${over.max} records (maxRecords)`;
+  return { outcome: "deny", policy: c.verdict.policy, reasons: [{ code: "constraint_violated", message }] };
 }
 
 /**
@@ -167,10 +199,21 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
       const row: DecisionRow = { id: newId("dec"), leaf, verdict: c.verdict, escalationId: null, at, latencyMs: 0 };
       let spent: Spent[] = [];
       let consumed: string | null = null;
-      if (c.verdict.outcome === "allow" && c.verdict.approvalId) {
+      const chainIds = c.chain!.leases.map((l) => l.id);
+      const limits = c.verdict.outcome === "allow" ? recordLimits(c.chain!.leases, c.input) : [];
+      const key = c.input.resource ? recordKey(c.input.resource) : "";
+      // Checked before an approval is consumed: a call over its record limit must not use up the approval.
+      const over = limits.length ? await recordOverLimit(tx, chainIds, limits, key) : null;
+      if (over) {
+        row.verdict = overLimitVerdict(c, leaf.id, over);
+      } else if (c.verdict.outcome === "allow" && !c.verdict.approvalId) {
+        await countRecords(tx, limits, key, at);
+        spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${chainIds}::text[], ${at})`);
+      } else if (c.verdict.outcome === "allow" && c.verdict.approvalId) {
         consumed = await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at);
         if (consumed) {
-          spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${c.chain!.leases.map((l) => l.id)}::text[], ${at})`);
+          if (limits.length) await countRecords(tx, limits, key, at);
+          spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${chainIds}::text[], ${at})`);
         } else {
           row.verdict = { outcome: "deny", policy: c.verdict.policy, reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool, resource and arguments (unknown, already used, expired, or granted for another call)` }] };
         }

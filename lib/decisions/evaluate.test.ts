@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { REASON_CODES, type DecisionRequest, type ReasonCode } from "@/lib/decisions/schemas";
 import { evaluate, type ChainLease } from "@/lib/decisions/evaluate";
+import type { Grant } from "@/lib/leases/schemas";
 import type { ToolInfo } from "@/lib/tools/catalog";
 import type { LeaseClaims } from "@/lib/tokens/lease-token";
 
@@ -76,7 +77,7 @@ const cases: Case[] = [
   // Tools and scope.
   { name: "a tool the lease never allows", chain: [lease({ deny: ["repo.read"] })], outcome: "deny", code: "tool_denied", message: /by the lease/ },
   { name: "a tool an ancestor never allows", chain: [lease(), parent({ deny: ["repo.read"] })], outcome: "deny", code: "tool_denied", message: /ancestor lease lse_parent/ },
-  { name: "another environment than the lease's", request: { context: { environment: "production" } }, outcome: "deny", code: "policy_forbid" },
+  { name: "another environment than the lease's", request: { context: { environment: "production" } }, outcome: "deny", code: "environment_mismatch" },
   { name: "the lease's own environment", request: { context: { environment: "staging" } }, outcome: "allow", code: "granted" },
   { name: "a tool not granted", request: { tool: "secrets.read" }, outcome: "deny", code: "tool_not_granted", message: /by the lease/ },
   { name: "a resource out of scope", request: { tool: "repo.commit", resource: { type: "branch", id: "main" } }, outcome: "deny", code: "resource_out_of_scope" },
@@ -100,11 +101,37 @@ const cases: Case[] = [
   { name: "a low-risk tool an ancestor requires approval for", chain: [lease(), parent({ requireApproval: ["repo.read"] })], outcome: "escalate", code: "approval_required" },
   { name: "a granted tool missing from the catalog", chain: [lease({ grants: [{ tool: "ghost.tool" }] })], request: { tool: "ghost.tool" }, outcome: "escalate", code: "approval_required", message: /missing from the catalog/ },
   { name: "a lease-required approval presented", chain: [lease({ requireApproval: ["repo.read"] })], request: { approvalId: "apr_xyz" }, outcome: "allow", code: "approval_granted" },
+  // Constraints on the matched grant (issue 15), on the lease and on an ancestor.
+  ...constraintCases(),
   // Order: the first failing rule answers.
   { name: "a revoked lease of a suspended agent answers revoked first", chain: [lease({ status: "revoked" })], agentStatus: "suspended", outcome: "deny", code: "lease_revoked" },
   { name: "a suspended agent of a disabled delegator answers agent first", agentStatus: "suspended", delegatorStatus: "disabled", outcome: "deny", code: "agent_suspended" },
   { name: "a disabled delegator's denied tool answers delegator first", chain: [lease({ deny: ["repo.read"] })], delegatorStatus: "disabled", outcome: "deny", code: "delegator_inactive" },
 ];
+
+function constraintCases(): Case[] {
+  const read = (constraints: Grant["constraints"], extra: Partial<Grant> = {}) => [lease({ grants: [{ tool: "repo.read", constraints, ...extra }] })];
+  const on = (attributes?: Record<string, string>) => ({ resource: { type: "customer", id: "c-1", ...(attributes ? { attributes } : {}) } });
+  const prod = (grants: Grant[]) => lease({ environment: "production", grants });
+  return [
+    { name: "a data class outside the grant's set", chain: read({ dataClasses: ["public", "internal"] }), request: on({ dataClass: "secret" }), outcome: "deny", code: "constraint_violated", message: /data class secret/ },
+    { name: "a data class inside the grant's set", chain: read({ dataClasses: ["public", "internal"] }), request: on({ dataClass: "internal" }), outcome: "allow", code: "granted" },
+    { name: "no data class is judged secret: refused by a set without it", chain: read({ dataClasses: ["public", "internal", "confidential"] }), request: on(), outcome: "deny", code: "constraint_violated", message: /most sensitive/ },
+    { name: "no data class is judged secret: allowed by a set with it", chain: read({ dataClasses: ["secret"] }), request: on(), outcome: "allow", code: "granted" },
+    { name: "an unknown data class", chain: read({ dataClasses: ["public"] }), request: on({ dataClass: "pii" }), outcome: "deny", code: "constraint_violated" },
+    { name: "another tenant", chain: read({ tenant: "acme" }), request: on({ tenant: "globex" }), outcome: "deny", code: "constraint_violated", message: /tenant acme, not globex/ },
+    { name: "no tenant under a tenant grant", chain: read({ tenant: "acme" }), request: on(), outcome: "deny", code: "constraint_violated", message: /names no tenant/ },
+    { name: "the grant's tenant", chain: read({ tenant: "acme" }), request: on({ tenant: "acme" }), outcome: "allow", code: "granted" },
+    { name: "a record limit without a resource to count", chain: read({ maxRecords: 5 }), outcome: "deny", code: "constraint_violated", message: /names no resource/ },
+    { name: "a constraint of an ancestor's grant", chain: [lease(), parent({ grants: [{ tool: "repo.read", constraints: { tenant: "acme" } }] })], request: on({ tenant: "globex" }), outcome: "deny", code: "constraint_violated", message: /ancestor lease lse_parent/ },
+    // Read-only by default in production; no environment in the call is judged in the lease's.
+    { name: "a write in production without a production grant (no environment sent)", chain: [prod([{ tool: "repo.commit" }])], request: { tool: "repo.commit" }, outcome: "escalate", code: "approval_required", message: /not read-only in production without an explicit production grant/ },
+    { name: "a write in production under a production grant", chain: [prod([{ tool: "repo.commit", production: true }])], request: { tool: "repo.commit" }, outcome: "allow", code: "granted" },
+    { name: "a write in production whose ancestor grant is not a production grant", chain: [prod([{ tool: "repo.commit", production: true }]), { ...prod([{ tool: "repo.commit" }]), id: "lse_parent" }], request: { tool: "repo.commit" }, outcome: "escalate", code: "approval_required" },
+    { name: "a read in production", chain: [prod([{ tool: "repo.read" }])], outcome: "allow", code: "granted" },
+    { name: "a write in staging needs no production grant", chain: [lease({ grants: [{ tool: "repo.commit" }] })], request: { tool: "repo.commit" }, outcome: "allow", code: "granted" },
+  ];
+}
 
 describe("evaluate(): the lease rules, one row per rule", () => {
   it.each(cases)("$name → $outcome / $code", (c) => {
@@ -127,8 +154,9 @@ describe("evaluate(): the lease rules, one row per rule", () => {
 
   it("covers every reason code evaluate() can give", () => {
     // The codes only the caller gives: token checks before evaluate, approval use at commit, policy
-    // errors after it (lib/policy/evaluate.test.ts; policy_forbid is also the lease's environment rule).
-    const outside: ReasonCode[] = ["token_expired", "approval_invalid", "policy_error"];
+    // errors and forbids after it (lib/policy/evaluate.test.ts; the environment rule is environment_mismatch since issue 15).
+    // constraint_violated for maxRecords is also given at commit (the count), the rest here.
+    const outside: ReasonCode[] = ["token_expired", "approval_invalid", "policy_error", "policy_forbid"];
     const covered = new Set(cases.map((c) => c.code));
     expect(REASON_CODES.filter((code) => !covered.has(code) && !outside.includes(code))).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import type { Reason, ReasonCode, DecisionRequest } from "@/lib/decisions/schemas";
-import type { Grant } from "@/lib/leases/schemas";
+import { DATA_CLASSES, PRODUCTION, type Grant } from "@/lib/leases/schemas";
 import { matchGrant } from "@/lib/leases/scope";
 import type { ToolInfo } from "@/lib/tools/catalog";
 import { needsStepUp } from "@/lib/tools/risk";
@@ -70,10 +70,12 @@ export function evaluate(p: {
   if (p.delegatorStatus !== "active") return deny("delegator_inactive", p.delegatorStatus ? `the delegating person is ${p.delegatorStatus}` : "the lease names no delegating person");
   const deniedBy = p.chain.find((l) => l.deny.includes(r.tool));
   if (deniedBy) return deny("tool_denied", `${r.tool} is never allowed by ${deniedBy === leaf ? "the lease" : `ancestor lease ${deniedBy.id}`}`);
-  const env = r.context?.environment;
-  if (env !== undefined && env !== leaf.environment) return deny("policy_forbid", `the lease is for ${leaf.environment}, not ${env}`);
+  // A call that names no environment is judged in the lease's (never skipped); naming another is a mismatch.
+  const env = r.context?.environment ?? leaf.environment;
+  if (env !== leaf.environment) return deny("environment_mismatch", `the lease is for ${leaf.environment}, not ${env}`);
   const scope = r.resource ? ` on ${r.resource.type} ${r.resource.id}` : "";
   const match = matchGrant(leaf.grants, r.tool, r.resource);
+  const matched: { lease: ChainLease; grant: Grant }[] = match.ok ? [{ lease: leaf, grant: match.grant }] : [];
   if (!match.ok) {
     return match.code === "tool_not_granted"
       ? deny("tool_not_granted", `${r.tool} is not granted by the lease`)
@@ -87,14 +89,65 @@ export function evaluate(p: {
         ? deny("tool_not_granted", `${r.tool} is not granted by ancestor lease ${a.id}`)
         : deny("resource_out_of_scope", `${r.tool}${scope || " without a resource"} is outside ancestor lease ${a.id}'s resource scope`);
     }
+    matched.push({ lease: a, grant: up.grant });
   }
-  const stepUp = p.chain.some((l) => l.requireApproval.includes(r.tool)) || needsStepUp(p.tool);
+  // The constraints of the grant each lease of the chain allows the call by (maxRecords is counted at commit: recordLimits).
+  for (const { lease, grant } of matched) {
+    const broken = constraintBroken(grant, r);
+    if (broken) return deny("constraint_violated", `${r.tool}${scope}: ${broken}${lease === leaf ? "" : ` (a constraint of ancestor lease ${lease.id})`}`);
+  }
+  // Read-only by default in production: a tool that writes needs an explicit production grant on every lease of the chain.
+  const productionWrite = leaf.environment === PRODUCTION && p.tool?.readOnly !== true && !matched.every((m) => m.grant.production === true);
+  const stepUp = p.chain.some((l) => l.requireApproval.includes(r.tool)) || needsStepUp(p.tool) || productionWrite;
   if (stepUp) {
     if (r.approvalId) {
       return { outcome: "allow", approvalId: r.approvalId, reasons: [{ code: "approval_granted", message: `${r.tool}${scope} was approved by people (${r.approvalId})` }] };
     }
-    const why = p.tool ? `${p.tool.risk}-risk tool` : "tool missing from the catalog";
+    const why = productionWrite && !needsStepUp(p.tool)
+      ? `${p.tool ? "a tool that is not read-only" : "a tool missing from the catalog"} in ${PRODUCTION} without an explicit production grant`
+      : p.tool ? `${p.tool.risk}-risk tool` : "tool missing from the catalog";
     return { outcome: "escalate", reasons: [{ code: "approval_required", message: `${r.tool}${scope} needs step-up approval (${leaf.requireApproval.includes(r.tool) ? "the lease requires it" : why})` }] };
   }
   return { outcome: "allow", reasons: [{ code: "granted", message: `${r.tool}${scope} is granted by the lease` }] };
+}
+
+/** The most sensitive data class: what a call that names none is judged as. */
+const TOP_CLASS: (typeof DATA_CLASSES)[number] = "secret";
+
+/** Why `request` breaks a stateless constraint of `grant` (dataClasses, tenant, a countable resource for maxRecords), or null. Pure. */
+export function constraintBroken(grant: Grant, request: DecisionRequest): string | null {
+  const c = grant.constraints;
+  if (!c) return null;
+  const attrs = request.resource?.attributes ?? {};
+  if (c.dataClasses) {
+    const named = attrs.dataClass;
+    const dataClass = named === undefined ? TOP_CLASS : String(named);
+    if (!(c.dataClasses as string[]).includes(dataClass)) {
+      return `data class ${dataClass}${named === undefined ? " (none given: judged as the most sensitive)" : ""} is not among the grant's ${c.dataClasses.join(", ")}`;
+    }
+  }
+  if (c.tenant !== undefined) {
+    if (attrs.tenant === undefined) return `the grant is for tenant ${c.tenant}; the call names no tenant`;
+    if (String(attrs.tenant) !== c.tenant) return `the grant is for tenant ${c.tenant}, not ${String(attrs.tenant)}`;
+  }
+  if (c.maxRecords !== undefined && !request.resource) return `the grant counts records (at most ${c.maxRecords}); the call names no resource`;
+  return null;
+}
+
+/** The resource key a maxRecords constraint counts: distinct (type, id). */
+export const recordKey = (resource: { type: string; id: string }) => `${resource.type}:${resource.id}`;
+
+/**
+ * The leases of the chain whose matched grant limits distinct records, with their limits: what an allow of
+ * this call must count, atomically, before it commits (lib/decisions/decide.ts). Empty for the common call.
+ */
+export function recordLimits(chain: ChainLease[], request: DecisionRequest): { leaseId: string; max: number }[] {
+  if (!request.resource) return [];
+  const out: { leaseId: string; max: number }[] = [];
+  for (const l of chain) {
+    const m = matchGrant(l.grants, request.tool, request.resource);
+    const max = m.ok ? m.grant.constraints?.maxRecords : undefined;
+    if (max !== undefined) out.push({ leaseId: l.id, max });
+  }
+  return out;
 }

@@ -126,8 +126,9 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const { chain } = entry;
       const verdict: Verdict = evaluateChain(claims, chain, tool, input, now(), policy);
-      // Escalations and approval-backed allows: several steps in one interactive transaction, as decide() does them.
-      if (needsTransaction(verdict)) return decide(db, ep, input);
+      // Escalations, approval-backed allows and allows that count records (maxRecords): several steps in one
+      // interactive transaction, as decide() does them. The common unconstrained call stays on this path.
+      if (needsTransaction(verdict, chain, input)) return decide(db, ep, input);
       const c: CommitInput = { ep, input, started, claims, chain, verdict, tool };
       const leaf = chain.leases[0];
       if (!leaf) return record(c, false);
