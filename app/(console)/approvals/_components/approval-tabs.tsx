@@ -7,7 +7,7 @@ import { usePendingQueue } from "./use-escalations";
 export function ApprovalTabs({ active, initialPending }: { active: "queue" | "history"; initialPending: QueueItem[] }) {
   const pending = usePendingQueue(initialPending).data?.length ?? 0;
   const tab = (on: boolean) =>
-    `-mb-px inline-flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium ${on ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-800"}`;
+    `-mb-px inline-flex min-h-11 items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium ${on ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-800"}`;
   return (
     <nav aria-label="Approvals" className="mb-4 flex gap-1 border-b border-slate-200">
       <Link href="/approvals" aria-current={active === "queue" ? "page" : undefined} className={tab(active === "queue")} data-testid="tab-queue">
@@ -23,10 +23,22 @@ export function ApprovalTabs({ active, initialPending }: { active: "queue" | "hi
   );
 }
 
-/** The rules approvers rely on, stated once above both tabs. */
+/** The rules approvers rely on, stated once above both tabs; folded on a phone, where the request needs the room. */
 export function ApprovalRules() {
   return (
-    <ul data-testid="approval-rules" className="mb-4 flex flex-wrap gap-x-5 gap-y-1 text-xs text-slate-600">
+    <>
+      <details data-testid="approval-rules-fold" className="mb-4 text-xs text-slate-600 lg:hidden">
+        <summary className="flex min-h-11 cursor-pointer items-center font-medium text-slate-700">The rules of approval</summary>
+        <RuleList className="flex flex-col gap-1" />
+      </details>
+      <RuleList className="mb-4 hidden flex-wrap gap-x-5 gap-y-1 text-xs text-slate-600 lg:flex" />
+    </>
+  );
+}
+
+function RuleList({ className }: { className: string }) {
+  return (
+    <ul data-testid="approval-rules" className={className}>
       <li>
         <strong className="text-slate-800">Critical</strong>: 2 distinct approvers, decide within 15 min
       </li>

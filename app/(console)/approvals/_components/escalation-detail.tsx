@@ -284,7 +284,8 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
     <form
       aria-label="Decide this request"
       data-testid="vote-form"
-      className="space-y-3 rounded-md border border-slate-200 bg-slate-50 p-4"
+      // On a phone the decision is a bar pinned to the bottom of the screen while the request scrolls above it.
+      className="sticky bottom-0 z-10 space-y-3 border-slate-200 bg-slate-50 p-3 shadow-[0_-4px_12px_rgb(0_0_0/0.08)] max-lg:-mx-5 max-lg:-mb-4 max-lg:border-t max-lg:pb-[max(0.75rem,env(safe-area-inset-bottom))] lg:static lg:rounded-md lg:border lg:p-4 lg:shadow-none"
       onSubmit={(e) => {
         e.preventDefault();
       }}
@@ -298,6 +299,7 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
           data-testid="vote-reason"
           rows={2}
           maxLength={1000}
+          enterKeyHint="done"
           value={reason}
           aria-describedby={`vote-hint-${item.id}`}
           aria-invalid={missing ? true : undefined}
@@ -319,10 +321,10 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
       )}
       <ErrorAlert error={missing ?? vote.error} testId="vote-error" />
       <div className="flex flex-wrap items-center gap-2">
-        <Button data-shortcut="approve" variant="primary" data-testid="vote-approve" disabled={vote.isPending || own} onClick={() => submit("approve")} aria-keyshortcuts="a">
+        <Button data-shortcut="approve" variant="primary" data-testid="vote-approve" disabled={vote.isPending || own} onClick={() => submit("approve")} aria-keyshortcuts="a" className="min-h-11 flex-1 lg:min-h-0 lg:flex-none">
           Approve
         </Button>
-        <Button data-shortcut="deny" variant="danger" data-testid="vote-deny" disabled={vote.isPending} onClick={() => submit("deny")} aria-keyshortcuts="d">
+        <Button data-shortcut="deny" variant="danger" data-testid="vote-deny" disabled={vote.isPending} onClick={() => submit("deny")} aria-keyshortcuts="d" className="min-h-11 flex-1 lg:min-h-0 lg:flex-none">
           Deny
         </Button>
         {vote.isPending && <span className="text-sm text-slate-600">Recording your vote…</span>}
