@@ -4,7 +4,7 @@ import { auditInsertSelectSql, auditInsertSql, type AuditActor, type AuditInput 
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
-import { hasPgCode } from "@/lib/db-errors";
+import { findInError, hasPgCode } from "@/lib/db-errors";
 import { evaluate, recordKey, recordLimits, type ChainLease, type Verdict } from "@/lib/decisions/evaluate";
 import { EscalationRace, openEscalation } from "@/lib/escalations/open";
 import { announceRuns } from "@/lib/events/bus";
@@ -14,7 +14,7 @@ import { auditArguments, withArgumentsDigest } from "@/lib/decisions/arguments";
 import { newId } from "@/lib/ids";
 import { applyPolicy } from "@/lib/policy/apply";
 import { policyCallOf, type ChainFacts } from "@/lib/policy/call";
-import { livePolicyFor, type LivePolicy } from "@/lib/policy/current";
+import { livePolicy, livePolicyFor, type LivePolicy } from "@/lib/policy/current";
 import { evaluatePolicy } from "@/lib/policy/evaluate";
 import { requiredApprovalsFor } from "@/lib/tools/risk";
 import { toolCatalog, type ToolInfo } from "@/lib/tools/catalog";
@@ -65,15 +65,20 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
   }
   const catalog = await toolCatalog(db);
   const tool = catalog.get(input.tool);
+  // Set when a commit found another policy version in force: this copy is reloaded up to it at least.
+  let policyInForce: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const chain = await loadChain(db, token.claims.leaseId);
-    const verdict = evaluateChain(token.claims, chain, tool, input, now(), await livePolicyFor(db, tool?.name));
+    const policy = policyInForce === undefined ? await livePolicyFor(db, tool?.name) : await livePolicy(db, policyInForce);
+    const verdict = evaluateChain(token.claims, chain, tool, input, now(), policy);
     try {
-      const answer = await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool });
+      const answer = await commit(db, { ep, input, started, claims: token.claims, chain, verdict, tool, policyVersion: policy.version ?? 0 });
       announceRuns(db, [chain.leases[0]?.runId]);
       return answer;
     } catch (err) {
-      if (!(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
+      const changedTo = policyChangedTo(err);
+      if (changedTo !== undefined) policyInForce = changedTo;
+      else if (!(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
       if (attempt >= MAX_ATTEMPTS) {
         // Still racing after several tries: fail closed rather than guess.
         const reasons = [{ code: "lease_exhausted" as const, message: "the lease changed concurrently; retry the call" }];
@@ -108,7 +113,31 @@ export type CommitInput = {
   chain: Chain | null;
   verdict: Verdict;
   tool?: ToolInfo;
+  /** the published policy version the verdict was reached under (0: none); when set, re-checked at commit */
+  policyVersion?: number;
 };
+
+/** The policy version in force moved on between evaluation and commit: evaluate again under it. */
+class PolicyChanged extends Error {
+  constructor(readonly version: number) {
+    super(`policy version ${version} is in force`);
+  }
+}
+
+/**
+ * An expression that aborts its statement when the published policy version is no longer `v` (0: none),
+ * read in the snapshot of the writes it guards. A failed cast names the version in force
+ * ("policy_changed:<n>"): one check in the statement, without a database function of its own.
+ */
+const policyStillLive = (v: number) =>
+  Prisma.sql`(SELECT CASE WHEN coalesce(max("version"), 0) = ${v}::integer THEN 0 ELSE ('policy_changed:' || coalesce(max("version"), 0))::integer END FROM "policy_versions")`;
+
+/** The version in force a commit found instead of the one evaluated (PolicyChanged, or policyStillLive's failed cast). */
+function policyChangedTo(err: unknown): number | undefined {
+  if (err instanceof PolicyChanged) return err.version;
+  const m = findInError(err, (o) => typeof o.message === "string" && /policy_changed:\d+/.test(o.message))?.message;
+  return typeof m === "string" ? Number(/policy_changed:(\d+)/.exec(m)![1]) : undefined;
+}
 
 export type DecisionRow = {
   id: string;
@@ -183,10 +212,11 @@ async function commitInOneStatement(db: Db, c: CommitInput): Promise<DecisionRes
       a AS (${decisionEvent}),
       ended AS (SELECT s.*, row_number() OVER (ORDER BY s."id") AS n FROM spent s WHERE s."status" = 'exhausted'),
       e AS (${endedEvents})
-      SELECT * FROM spent`);
+      SELECT * FROM spent${c.policyVersion === undefined ? Prisma.empty : Prisma.sql` WHERE ${policyStillLive(c.policyVersion)} = 0`}`);
     return response(row, c.chain, spent);
   }
-  await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}) ${decisionEvent}`);
+  if (c.policyVersion === undefined || !c.chain) await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}) ${decisionEvent}`);
+  else await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}), a AS (${decisionEvent}) SELECT ${policyStillLive(c.policyVersion)}`);
   return response(row, c.chain, []);
 }
 
@@ -223,6 +253,12 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
         const chain = await lockChain(tx, leaf.id, "share");
         if (!chain || deadLink(chain, at)) throw new ChainChanged();
         row.escalationId = await openStepUp(tx, c, leaf, at, row.id);
+      }
+      if (c.policyVersion !== undefined) {
+        // Read committed: this statement sees a publish that committed before it.
+        const [live] = await tx.$queryRaw<{ v: number }[]>(Prisma.sql`SELECT coalesce(max("version"), 0)::integer AS v FROM "policy_versions"`);
+        const v = live!.v;
+        if (v !== c.policyVersion) throw new PolicyChanged(v);
       }
       row.latencyMs = elapsed(c.started);
       await tx.$executeRaw(decisionInsertSql(c, row));
