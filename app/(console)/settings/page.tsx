@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { EnforcementPointsSection } from "./_components/enforcement-points-section";
+import { GroupsSection } from "./_components/groups-section";
 import { PeopleSection } from "./_components/people-section";
 import { SigningKeySection } from "./_components/signing-key-section";
 import { ToolsSection } from "./_components/tools-section";
@@ -13,6 +14,7 @@ import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";
 import { listEnforcementPoints } from "@/lib/enforcement-points/enforcement-points";
 import { listPeople } from "@/lib/people/people";
+import { listGroups } from "@/lib/groups/groups";
 import { listTools } from "@/lib/tools/tools";
 import { WEBHOOK_EVENT_NAMES } from "@/lib/webhooks/schemas";
 import { listWebhooks } from "@/lib/webhooks/webhooks";
@@ -21,6 +23,7 @@ export const metadata = { title: "Settings" };
 
 const SECTIONS = [
   { id: "people", label: "People" },
+  { id: "groups", label: "Groups" },
   { id: "enforcement-points", label: "Enforcement points" },
   { id: "tools", label: "Tool catalog" },
   { id: "webhooks", label: "Webhooks" },
@@ -31,11 +34,12 @@ export default async function SettingsPage() {
   const access = await pageAccess("people.manage", "/settings");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const actor = access.actor;
-  const [people, points, tools, webhooks] = await Promise.all([
+  const [people, points, tools, webhooks, groups] = await Promise.all([
     listPeople(db()),
     can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
     listTools(db()),
     can(actor, "webhooks.manage") ? listWebhooks(db()) : Promise.resolve(null),
+    listGroups(db()),
   ]);
 
   return (
@@ -60,6 +64,12 @@ export default async function SettingsPage() {
             People
           </h2>
           <PeopleSection people={people} selfId={actor.id} />
+        </section>
+        <section id="groups" aria-labelledby="groups-title" className="scroll-mt-6">
+          <h2 id="groups-title" className="mb-3 text-lg font-semibold">
+            Groups
+          </h2>
+          <GroupsSection groups={groups} people={people} />
         </section>
         {points && (
           <section id="enforcement-points" aria-labelledby="ep-title" className="scroll-mt-6">

@@ -12,7 +12,7 @@ import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { ROLES } from "@/lib/auth/permissions";
 import { PersonCreate } from "@/lib/people/schemas";
 
-type Person = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: string | null };
+type Person = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: string | null; groups?: { id: string; name: string; source: string }[] };
 
 export function PeopleSection({ people, selfId }: { people: Person[]; selfId: string }) {
   return (
@@ -23,6 +23,7 @@ export function PeopleSection({ people, selfId }: { people: Person[]; selfId: st
             <tr>
               <th className={thClass}>Person</th>
               <th className={thClass}>Role</th>
+              <th className={thClass}>Groups</th>
               <th className={thClass}>Status</th>
               <th className={thClass}>Last sign-in</th>
               <th className={thClass}>
@@ -69,6 +70,9 @@ function PersonRow({ person, self }: { person: Person; self: boolean }) {
             </option>
           ))}
         </select>
+      </td>
+      <td className={`${tdClass} text-xs text-slate-600`} data-testid="person-groups">
+        {person.groups?.length ? person.groups.map((g) => `${g.name}${g.source === "sso" ? " (SSO)" : ""}`).join(", ") : "—"}
       </td>
       <td className={tdClass}>
         <StatusBadge status={person.status} testId="person-status" />
