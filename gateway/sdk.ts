@@ -8,6 +8,9 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 
+// A spec's front matter as a lease's intent, for an enforcement point that fetched the spec (pass it at issue).
+export { intentFromTaskRef, parseIntentFields, type Intent } from "./task-ref";
+
 export type Reason = { code: string; message: string };
 export type ResourceRef = { type: string; id: string; attributes?: Record<string, string | number | boolean> };
 export type DecisionRequest = {

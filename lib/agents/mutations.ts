@@ -39,6 +39,7 @@ export async function createAgent(db: Db, actor: Actor, input: AgentCreate) {
         ceilingTools: [...new Set(input.ceiling.tools)],
         ceilingMaxExpiresIn: input.ceiling.maxExpiresIn,
         ceilingMaxToolCalls: input.ceiling.maxToolCalls,
+        driftMode: input.driftMode,
       },
       include: agentInclude,
     });
@@ -66,6 +67,7 @@ export async function updateAgent(db: Db, actor: Actor, id: string, patch: Agent
       ceilingTools: patch.ceiling && [...new Set(patch.ceiling.tools)],
       ceilingMaxExpiresIn: patch.ceiling?.maxExpiresIn,
       ceilingMaxToolCalls: patch.ceiling?.maxToolCalls,
+      driftMode: patch.driftMode,
       status: patch.status,
     };
     // Optimistic: the row must still be the version we read, or a concurrent edit wins and we answer 409.

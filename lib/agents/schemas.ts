@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Environment, IdOf, Text, ToolName } from "@/lib/schemas/common";
+import { DriftMode } from "@/lib/intent/schemas";
 
 export const AgentStatus = z.enum(["active", "suspended", "retired"]);
 
@@ -15,6 +16,7 @@ export const AgentCreate = z.strictObject({
   ownerId: IdOf("usr"),
   environments: z.array(Environment).min(1).max(20),
   ceiling: AgentCeiling,
+  driftMode: DriftMode.optional().describe("what an off-intent call does: enforce (escalate, intent_drift) or advisory (allowed and flagged; the default)"),
 });
 export type AgentCreate = z.infer<typeof AgentCreate>;
 
@@ -24,6 +26,7 @@ export const AgentPatch = z
     ownerId: IdOf("usr"),
     environments: z.array(Environment).min(1).max(20),
     ceiling: AgentCeiling,
+    driftMode: DriftMode,
     status: AgentStatus,
     reason: z.string().max(500).describe("why, recorded in the audit log (e.g. for a suspension)"),
   })
@@ -46,6 +49,7 @@ export const AgentView = z.object({
   owner: z.object({ id: z.string(), email: z.string(), name: z.string(), status: z.string() }).nullable(),
   environments: z.array(z.string()),
   ceiling: AgentCeiling,
+  driftMode: DriftMode,
   status: AgentStatus,
   lastSeenAt: z.string().nullable(),
   lastLeaseAt: z.string().nullable(),

@@ -1,4 +1,5 @@
 import type { AgentView } from "@/lib/agents/schemas";
+import type { DriftMode } from "@/lib/intent/schemas";
 import { now } from "@/lib/clock";
 
 export const DORMANT_AFTER_MS = 30 * 24 * 3600 * 1000;
@@ -11,6 +12,7 @@ type AgentRow = {
   ceilingTools: string[];
   ceilingMaxExpiresIn: number;
   ceilingMaxToolCalls: number;
+  driftMode: string;
   status: string;
   lastSeenAt: Date | null;
   lastLeaseAt: Date | null;
@@ -30,6 +32,7 @@ export function toAgentView(a: AgentRow, at: Date = now()): AgentView {
     owner: a.owner,
     environments: a.environments,
     ceiling: { tools: a.ceilingTools, maxExpiresIn: a.ceilingMaxExpiresIn, maxToolCalls: a.ceilingMaxToolCalls },
+    driftMode: a.driftMode === "enforce" ? "enforce" : ("advisory" satisfies DriftMode),
     status: a.status as AgentView["status"],
     lastSeenAt: a.lastSeenAt?.toISOString() ?? null,
     lastLeaseAt: a.lastLeaseAt?.toISOString() ?? null,

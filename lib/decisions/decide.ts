@@ -24,14 +24,15 @@ import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
-export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null; facts?: ChainFacts | null };
+export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null; facts?: ChainFacts | null; driftMode?: string | null };
 export type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
 /** The lease chain the decision rules read: one loader for both decision paths (Next's route and server/). */
 export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
-  const rows = await db.$queryRaw<(ChainLease & ChainFacts & { agentStatus: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
+  const rows = await db.$queryRaw<(ChainLease & ChainFacts & { agentStatus: string; driftMode: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
     SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
+           l."intent", a."driftMode",
            u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf",
            -- what policies read (lib/policy/call.ts)
            a."name" AS "agentName", a."environments" AS "agentEnvironments", u."id" AS "delegatorId", u."email" AS "delegatorEmail",
@@ -48,7 +49,7 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   // Leaf first, then its ancestors, nearest first.
   const { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth } = leaf;
   const facts: ChainFacts = { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth };
-  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts };
+  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts, driftMode: leaf.driftMode };
 }
 
 /**
@@ -94,7 +95,7 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
  * AND policy must not forbid. The verdict carries the policy version and the policies that decided.
  */
 export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo | undefined, request: DecisionRequest, at: Date, policy?: LivePolicy): Verdict {
-  const lease = evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, delegatorStatus: chain.delegatorStatus, tool, request, now: at });
+  const lease = evaluate({ claims, chain: chain.leases, agentStatus: chain.agentStatus, delegatorStatus: chain.delegatorStatus, tool, request, now: at, driftMode: chain.driftMode });
   if (!policy || policy.version === null) return lease;
   const stamp = (determinedBy: string[]) => ({ version: policy.version, determinedBy, lease: lease.outcome });
   if (lease.outcome === "deny" || !chain.facts) return { ...lease, policy: stamp([]) };
@@ -102,7 +103,9 @@ export function evaluateChain(claims: LeaseClaims, chain: Chain, tool: ToolInfo 
     return { outcome: "deny", reasons: [{ code: "policy_error", message: `policy version ${policy.version} no longer validates against the schema: ${policy.broken}` }], policy: stamp([]) };
   }
   const result = evaluatePolicy(policy.set, policyCallOf(chain.leases, chain.facts, chain.agentStatus, request, at));
-  return { ...applyPolicy(lease, result, request.tool, request.approvalId), policy: stamp(result.determinedBy) };
+  // Drift is a fact about the call, whatever policy made of the verdict: it stays flagged.
+  const decided = applyPolicy(lease, result, request.tool, request.approvalId);
+  return { ...decided, ...(lease.drift ? { drift: lease.drift } : {}), policy: stamp(result.determinedBy) };
 }
 
 export type CommitInput = {
@@ -301,6 +304,7 @@ export function decisionRecord(c: CommitInput, r: DecisionRow) {
     arguments: c.input.arguments ?? null,
     argumentsDigest: c.input.argumentsDigest ?? null,
     policy: r.verdict.policy ?? null,
+    drift: r.verdict.drift ?? null,
   };
 }
 
@@ -309,11 +313,11 @@ function decisionInsertSql(c: CommitInput, r: DecisionRow): Prisma.Sql {
   const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
   return Prisma.sql`
     INSERT INTO "decisions" ("id", "leaseId", "runId", "agentId", "enforcementPointId", "tool", "resource", "context", "outcome", "reasons",
-      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt", "arguments", "argumentsDigest", "policy")
+      "escalationId", "approvalId", "tokenJti", "leaseVersion", "latencyMs", "createdAt", "arguments", "argumentsDigest", "policy", "drift")
     VALUES (${d.id}, ${d.leaseId}, ${d.runId}, ${d.agentId}, ${d.enforcementPointId},
       ${d.tool}, ${json(d.resource)}::jsonb, ${json(d.context)}::jsonb, ${d.outcome}, ${JSON.stringify(d.reasons)}::jsonb,
       ${d.escalationId}, ${d.approvalId}, ${d.tokenJti}, ${d.leaseVersion}::integer, ${d.latencyMs}::double precision, ${d.createdAt},
-      ${json(d.arguments)}::jsonb, ${d.argumentsDigest}, ${json(d.policy)}::jsonb)`;
+      ${json(d.arguments)}::jsonb, ${d.argumentsDigest}, ${json(d.policy)}::jsonb, ${json(d.drift)}::jsonb)`;
 }
 
 export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
@@ -330,7 +334,7 @@ export function decisionAudit(c: CommitInput, r: DecisionRow): AuditInput {
     tokenJti: c.claims?.leaseId ?? null,
     tool: c.input.tool,
     outcome: r.verdict.outcome,
-    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs, ...auditArguments(c.input), ...(r.verdict.policy ? { policy: r.verdict.policy } : {}) },
+    payload: { resource: c.input.resource ?? null, context: c.input.context ?? null, reasons: r.verdict.reasons, approvalId: c.input.approvalId ?? null, latencyMs: r.latencyMs, ...auditArguments(c.input), ...(r.verdict.policy ? { policy: r.verdict.policy } : {}), ...(r.verdict.drift ? { drift: r.verdict.drift } : {}) },
   };
 }
 

@@ -156,7 +156,8 @@ describe("evaluate(): the lease rules, one row per rule", () => {
     // The codes only the caller gives: token checks before evaluate, approval use at commit, policy
     // errors and forbids after it (lib/policy/evaluate.test.ts; the environment rule is environment_mismatch since issue 15).
     // constraint_violated for maxRecords is also given at commit (the count), the rest here.
-    const outside: ReasonCode[] = ["token_expired", "approval_invalid", "policy_error", "policy_forbid"];
+    // intent_drift needs the agent's drift mode: lib/intent/check.test.ts goes through evaluate() in both modes.
+    const outside: ReasonCode[] = ["token_expired", "approval_invalid", "policy_error", "policy_forbid", "intent_drift"];
     const covered = new Set(cases.map((c) => c.code));
     expect(REASON_CODES.filter((code) => !covered.has(code) && !outside.includes(code))).toEqual([]);
   });

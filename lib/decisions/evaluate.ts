@@ -5,6 +5,8 @@ import type { ToolInfo } from "@/lib/tools/catalog";
 import { needsStepUp } from "@/lib/tools/risk";
 import type { LeaseClaims } from "@/lib/tokens/lease-token";
 import type { PolicyStamp } from "@/lib/policy/stamp";
+import { driftMessage, driftOf, intentFindings } from "@/lib/intent/check";
+import type { Drift, Intent } from "@/lib/intent/schemas";
 
 export type ChainLease = {
   id: string;
@@ -19,13 +21,15 @@ export type ChainLease = {
   requireApproval: string[];
   environment: string;
   version: number;
+  /** the declared task (lib/intent); absent or null: none */
+  intent?: Intent | null;
 };
 
-/** `policy`: what the policy (Cedar) said, set once it has been asked (lib/policy/apply.ts). */
+/** `policy`: what the policy (Cedar) said, set once it has been asked (lib/policy/apply.ts). `drift`: how the call is off the chain's intent. */
 export type Verdict =
-  | { outcome: "allow"; reasons: Reason[]; approvalId?: string; policy?: PolicyStamp }
-  | { outcome: "deny"; reasons: Reason[]; policy?: PolicyStamp }
-  | { outcome: "escalate"; reasons: Reason[]; requiredApprovals?: number; policy?: PolicyStamp };
+  | { outcome: "allow"; reasons: Reason[]; approvalId?: string; policy?: PolicyStamp; drift?: Drift }
+  | { outcome: "deny"; reasons: Reason[]; policy?: PolicyStamp; drift?: Drift }
+  | { outcome: "escalate"; reasons: Reason[]; requiredApprovals?: number; policy?: PolicyStamp; drift?: Drift };
 
 const STATUS_REASON: Record<string, ReasonCode> = {
   pending_approval: "lease_pending",
@@ -52,6 +56,8 @@ export function evaluate(p: {
   tool: ToolInfo | undefined;
   request: DecisionRequest;
   now: Date;
+  /** the calling agent's drift mode: "enforce" escalates an off-intent call, anything else flags it */
+  driftMode?: string | null;
 }): Verdict {
   const leaf = p.chain[0];
   const { request: r } = p;
@@ -99,16 +105,33 @@ export function evaluate(p: {
   // Read-only by default in production: a tool that writes needs an explicit production grant on every lease of the chain.
   const productionWrite = leaf.environment === PRODUCTION && p.tool?.readOnly !== true && !matched.every((m) => m.grant.production === true);
   const stepUp = p.chain.some((l) => l.requireApproval.includes(r.tool)) || needsStepUp(p.tool) || productionWrite;
+  // After the grant checks: only a call the grants allow can be off-intent (lib/intent).
+  const drift = driftOf(intentFindings(p.chain, r), p.driftMode);
   if (stepUp) {
     if (r.approvalId) {
-      return { outcome: "allow", approvalId: r.approvalId, reasons: [{ code: "approval_granted", message: `${r.tool}${scope} was approved by people (${r.approvalId})` }] };
+      return withDrift(drift, leaf.id, r, { outcome: "allow", approvalId: r.approvalId, reasons: [{ code: "approval_granted", message: `${r.tool}${scope} was approved by people (${r.approvalId})` }] });
     }
     const why = productionWrite && !needsStepUp(p.tool)
       ? `${p.tool ? "a tool that is not read-only" : "a tool missing from the catalog"} in ${PRODUCTION} without an explicit production grant`
       : p.tool ? `${p.tool.risk}-risk tool` : "tool missing from the catalog";
-    return { outcome: "escalate", reasons: [{ code: "approval_required", message: `${r.tool}${scope} needs step-up approval (${leaf.requireApproval.includes(r.tool) ? "the lease requires it" : why})` }] };
+    return withDrift(drift, leaf.id, r, { outcome: "escalate", reasons: [{ code: "approval_required", message: `${r.tool}${scope} needs step-up approval (${leaf.requireApproval.includes(r.tool) ? "the lease requires it" : why})` }] });
   }
-  return { outcome: "allow", reasons: [{ code: "granted", message: `${r.tool}${scope} is granted by the lease` }] };
+  return withDrift(drift, leaf.id, r, { outcome: "allow", reasons: [{ code: "granted", message: `${r.tool}${scope} is granted by the lease` }] });
+}
+
+/**
+ * An off-intent call: in enforce mode one the grants allow waits for people (intent_drift, first, so the
+ * escalation's justification says why), and an approval for it allows it; in advisory mode it is allowed
+ * with an intent_drift reason. Either way the verdict carries the drift, stored on the decision row.
+ */
+function withDrift(drift: Drift | undefined, leafId: string, r: DecisionRequest, v: Verdict): Verdict {
+  if (!drift || v.outcome === "deny") return v;
+  const why: Reason = { code: "intent_drift", message: driftMessage(drift, leafId) };
+  if (v.outcome === "allow" && v.approvalId) return { ...v, drift };
+  if (drift.mode === "advisory") return { ...v, reasons: [...v.reasons, why], drift };
+  if (v.outcome === "escalate") return { ...v, reasons: [why, ...v.reasons], drift };
+  if (r.approvalId) return { outcome: "allow", approvalId: r.approvalId, reasons: [{ code: "approval_granted", message: `${r.tool} was approved by people (${r.approvalId}) although off-intent` }], drift };
+  return { outcome: "escalate", reasons: [why], drift };
 }
 
 /** The most sensitive data class: what a call that names none is judged as. */

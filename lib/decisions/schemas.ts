@@ -24,6 +24,7 @@ export const REASON_CODES = [
   "policy_error",
   "constraint_violated",
   "environment_mismatch",
+  "intent_drift",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 export type Reason = { code: ReasonCode; message: string };

@@ -1,7 +1,7 @@
 import type { Grant } from "@/lib/leases/schemas";
 import { constraintGap, grantCovers, scopeCovers } from "@/lib/leases/scope";
 
-export type Violation = { rule: "grants" | "constraints" | "ceiling" | "deny" | "expiry" | "budget" | "depth" | "require_approval"; path: (string | number)[]; message: string };
+export type Violation = { rule: "grants" | "constraints" | "ceiling" | "deny" | "expiry" | "budget" | "depth" | "require_approval" | "intent"; path: (string | number)[]; message: string };
 
 export type ParentTerms = {
   grants: Grant[];

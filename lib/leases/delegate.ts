@@ -8,6 +8,8 @@ import { newId } from "@/lib/ids";
 import { publish } from "@/lib/events/bus";
 import { ceilingIssues, lockAgent, touchLastLease } from "@/lib/agents/ceiling";
 import { checkAttenuation } from "@/lib/leases/attenuation";
+import { intentWithin } from "@/lib/intent/check";
+import type { Intent } from "@/lib/intent/schemas";
 import { delegatorActive, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
@@ -52,6 +54,10 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
       const short = uncoveringAncestor(chain.slice(1), g);
       if (short) violations.push({ rule: "grants", path: ["grants", i], message: `${g.tool} is not within ancestor lease ${short.id}'s grants` });
     });
+    // The child's declared task lies within that of every lease of the chain that declares one.
+    for (const a of input.intent ? chain : []) {
+      if (a.intent) violations.push(...intentWithin(a.intent as Intent, input.intent!).map((x) => ({ rule: "intent" as const, path: x.path, message: `${x.message}${a === parent ? "" : ` (ancestor lease ${a.id})`}` })));
+    }
     const ceiling = ceilingIssues(agent, { environment: parent.environment, tools: input.grants.map((g) => g.tool), expiresIn: input.expiresIn, maxToolCalls: input.maxToolCalls });
     violations.push(...ceiling.map((c) => ({ rule: "ceiling" as const, path: c.path, message: c.message })));
     if (violations.length) {
@@ -74,6 +80,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
         approvedById: parent.approvedById,
         purpose: input.purpose,
         taskRef: parent.taskRef,
+        intent: input.intent as Prisma.InputJsonValue | undefined,
         environment: parent.environment,
         grants: input.grants as Prisma.InputJsonValue,
         deny,

@@ -95,6 +95,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
         issuedById: issuer.id,
         purpose: input.purpose,
         taskRef: input.taskRef,
+        intent: input.intent as Prisma.InputJsonValue | undefined,
         environment: input.environment,
         grants: input.grants as Prisma.InputJsonValue,
         deny: [...new Set(input.deny)],

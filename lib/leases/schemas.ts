@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Email, Environment, IdOf, MAX_EXPIRES_IN, MAX_TOOL_CALLS, ToolName } from "@/lib/schemas/common";
+import { Intent } from "@/lib/intent/schemas";
 
 export const LeaseStatus = z.enum(["pending_approval", "active", "expired", "revoked", "exhausted", "completed", "denied"]);
 export type LeaseStatus = z.infer<typeof LeaseStatus>;
@@ -36,6 +37,7 @@ export const LeaseRequest = z.strictObject({
   runId: RunId.optional(),
   purpose: z.string().trim().min(3).max(500),
   taskRef: z.string().max(500).optional(),
+  intent: Intent.optional().describe("the declared task, checked on every decision (intent_drift); e.g. intentFromTaskRef() of the spec's front matter"),
   requestedBy: Email.optional(),
   environment: Environment,
   grants: z.array(Grant).min(1).max(100),
@@ -51,6 +53,7 @@ export const DelegateRequest = z.strictObject({
   leaseToken: z.string().max(8192),
   agentId: IdOf("agt"),
   purpose: z.string().trim().min(3).max(500),
+  intent: Intent.optional().describe("within the parent's intent, dimension by dimension; one left out is still checked through the parent's"),
   grants: z.array(Grant).min(1).max(100),
   deny: z.array(ToolName).max(100).optional(),
   requireApproval: z.array(ToolName).max(100).optional(),
@@ -82,6 +85,7 @@ export const LeaseView = z.object({
   requestedBy: z.string(),
   purpose: z.string(),
   taskRef: z.string().nullable(),
+  intent: Intent.nullable(),
   environment: z.string(),
   grants: z.array(Grant),
   deny: z.array(z.string()),

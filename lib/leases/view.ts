@@ -1,3 +1,4 @@
+import type { Intent } from "@/lib/intent/schemas";
 import type { Grant, LeaseView } from "@/lib/leases/schemas";
 
 export type LeaseRow = {
@@ -11,6 +12,8 @@ export type LeaseRow = {
   requestedBy: string;
   purpose: string;
   taskRef: string | null;
+  /** absent in rows read without it */
+  intent?: unknown;
   environment: string;
   grants: unknown;
   deny: string[];
@@ -38,6 +41,7 @@ export function toLeaseView(l: LeaseRow): LeaseView {
     requestedBy: l.requestedBy,
     purpose: l.purpose,
     taskRef: l.taskRef,
+    intent: (l.intent ?? null) as Intent | null,
     environment: l.environment,
     grants: l.grants as Grant[],
     deny: l.deny,

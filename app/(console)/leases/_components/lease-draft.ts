@@ -1,3 +1,4 @@
+import { intentFromTaskRef, parseIntentFields, type Intent } from "@/gateway/task-ref";
 import type { Grant, LeaseRequest } from "@/lib/leases/schemas";
 import { personNeedsApproval } from "@/lib/leases/delegation-rule";
 import { needsStepUp } from "@/lib/tools/risk";
@@ -13,6 +14,8 @@ export type LeaseDraft = {
   agentId: string;
   purpose: string;
   taskRef: string;
+  /** the intent box: front-matter keys (resources, tools, dataClasses, expectedCalls), or a whole spec */
+  intentText: string;
   environment: string;
   grants: Record<string, GrantDraft>;
   deny: string[];
@@ -28,6 +31,17 @@ export function toGrant(tool: string, g: GrantDraft): Grant {
   return g.resourceType.trim() || list.length ? { tool, resource: { type: g.resourceType.trim(), ids: list } } : { tool };
 }
 
+/** The intent box parsed as the SDK parses a spec (a text starting with `---` is a spec; else its front matter's keys). */
+export function draftIntent(text: string): { intent?: Intent; error?: string } {
+  if (!text.trim()) return {};
+  try {
+    const intent = text.trimStart().startsWith("---") ? intentFromTaskRef(text) : parseIntentFields(text);
+    return intent ? { intent } : { error: "names none of resources, tools, dataClasses, expectedCalls" };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /** The request body exactly as the API receives it (the caller validates it with LeaseRequest). */
 export function toRequest(d: LeaseDraft): Record<keyof LeaseRequest, unknown> {
   const tools = Object.keys(d.grants);
@@ -36,6 +50,7 @@ export function toRequest(d: LeaseDraft): Record<keyof LeaseRequest, unknown> {
     runId: undefined,
     purpose: d.purpose.trim(),
     taskRef: d.taskRef.trim() || undefined,
+    intent: draftIntent(d.intentText).intent,
     requestedBy: undefined,
     environment: d.environment,
     grants: tools.map((t) => toGrant(t, d.grants[t]!)),

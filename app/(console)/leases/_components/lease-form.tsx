@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { DenyPicker } from "./deny-picker";
 import { GrantPicker } from "./grant-picker";
-import { ISSUED_TOKEN_KEY, preview, toRequest, type AgentOption, type LeaseDraft } from "./lease-draft";
+import { ISSUED_TOKEN_KEY, draftIntent, preview, toRequest, type AgentOption, type LeaseDraft } from "./lease-draft";
 import { PermissionPreview } from "./permission-preview";
 import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
@@ -14,7 +14,7 @@ import { LeaseRequest, type LeaseView } from "@/lib/leases/schemas";
 import type { ToolView } from "@/lib/tools/schemas";
 
 function emptyDraft(agent: AgentOption | undefined): LeaseDraft {
-  return { agentId: agent?.id ?? "", purpose: "", taskRef: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };
+  return { agentId: agent?.id ?? "", purpose: "", taskRef: "", intentText: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };
 }
 
 export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: AgentOption[]; tools: ToolView[]; isAdmin: boolean; initialAgentId?: string }) {
@@ -28,6 +28,8 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: 
 
   const issue = useMutation({
     mutationFn: async () => {
+      const intentError = draftIntent(draft.intentText).error;
+      if (intentError) throw localIssues([{ path: ["intent"], message: intentError }]);
       const body = LeaseRequest.safeParse(toRequest(draft));
       if (!body.success) throw localIssues(body.error.issues);
       return apiFetch<{ lease: LeaseView; leaseToken: string }>("/api/v1/leases", { method: "POST", body: body.data });
@@ -62,7 +64,7 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: 
             <select
               name="agentId"
               value={draft.agentId}
-              onChange={(e) => setDraft({ ...emptyDraft(agents.find((a) => a.id === e.target.value)), purpose: draft.purpose, taskRef: draft.taskRef })}
+              onChange={(e) => setDraft({ ...emptyDraft(agents.find((a) => a.id === e.target.value)), purpose: draft.purpose, taskRef: draft.taskRef, intentText: draft.intentText })}
               className={inputClass}
             >
               <option value="">Choose an agent…</option>
@@ -94,6 +96,20 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: 
         </Field>
         <Field label="Task reference" hint="Optional: a ticket or issue link." error={issueFor("taskRef")}>
           <input name="taskRef" value={draft.taskRef} onChange={(e) => update({ taskRef: e.target.value })} className={inputClass} placeholder="https://tracker.example/T-1042" />
+        </Field>
+        <Field
+          label="Intent"
+          hint="Optional: what the task touches, as a spec's front matter (or paste the spec). Calls off it are flagged or, for agents in enforce mode, wait for a person."
+          error={issueFor("intent")}
+        >
+          <textarea
+            name="intent"
+            value={draft.intentText}
+            onChange={(e) => update({ intentText: e.target.value })}
+            rows={3}
+            className={`${inputClass} font-mono text-xs`}
+            placeholder={"resources: [customers/acme/]\ntools: [crm.read]\nexpectedCalls: 20"}
+          />
         </Field>
         {agent ? <GrantPicker tools={ceilingTools} grants={draft.grants} onChange={(grants) => update({ grants })} error={issueFor("grants")} /> : <p className="text-sm text-slate-600">Choose an agent to see the tools its ceiling allows.</p>}
         <DenyPicker tools={tools.filter((t) => !draft.grants[t.name])} deny={draft.deny} onChange={(deny) => update({ deny })} />
