@@ -71,6 +71,10 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
 
   const detailRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
+  // On a phone, a request opened from far down the list starts at its top, not mid-way.
+  useEffect(() => {
+    if (pane === "detail" && detailRef.current && detailRef.current.getBoundingClientRect().top < 0) detailRef.current.scrollIntoView({ block: "start" });
+  }, [pane, selectedId]);
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
