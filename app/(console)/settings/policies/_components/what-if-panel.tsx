@@ -31,8 +31,10 @@ export function WhatIfPanel({ draft, draftDiffers, tools, agents, people }: { dr
         ...(environment.trim() ? { environment: environment.trim() } : {}),
         ...(approved ? { approved: true } : {}),
       };
-      const answer = await apiFetch<WhatIfAnswer>("/api/v1/policies/what-if", { method: "POST", body: { call, ...(under === "draft" ? { text: draft } : {}) } });
-      return { ...answer, under };
+      // A draft equal to the live text is asked as the live version (its answer names the version).
+      const asDraft = under === "draft" && draftDiffers;
+      const answer = await apiFetch<WhatIfAnswer>("/api/v1/policies/what-if", { method: "POST", body: { call, ...(asDraft ? { text: draft } : {}) } });
+      return { ...answer, under: asDraft ? "draft" : "live" };
     },
   });
   const r = ask.data;
