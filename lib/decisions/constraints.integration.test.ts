@@ -6,7 +6,10 @@ import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
 import { createHotPath } from "@/lib/decisions/hot-path";
 import type { DecisionRequest } from "@/lib/decisions/schemas";
+import { listQueue } from "@/lib/escalations/queue";
 import { stopListening } from "@/lib/events/bus";
+import { revokeLease } from "@/lib/leases/lifecycle";
+import { ensureReceipt } from "@/lib/receipts/receipt";
 import { delegateLease } from "@/lib/leases/delegate";
 import type { Grant } from "@/lib/leases/schemas";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
@@ -137,5 +140,19 @@ describe("maxRecords: distinct resources per lease, counted atomically", () => {
     expect((await ask(b.leaseToken, "contracts.read", { resource: contract("x-1") })).decision).toBe("allow"); // the parent counted x-1 already
     expect((await ask(b.leaseToken, "contracts.read", { resource: contract("x-3") })).decision).toBe("allow");
     expect(await ask(b.leaseToken, "contracts.read", { resource: contract("x-4") })).toMatchObject({ decision: "deny", reasons: [{ code: "constraint_violated", message: expect.stringContaining(`ancestor lease ${parent.lease.id}`) }] });
+  });
+});
+
+describe("what people see of constraints", () => {
+  it("the approval prompt's item and the receipt show each constraint and the records used of the limit", async () => {
+    const grants: Grant[] = [{ tool: "contracts.read", constraints: { maxRecords: 5, dataClasses: ["public", "internal"] } }, { tool: "production.deploy" }];
+    const { lease, leaseToken, admin } = await seedLease(db(), { grants });
+    for (const id of ["k-1", "k-2", "k-1"]) expect((await ask(leaseToken, "contracts.read", { resource: contract(id, { dataClass: "public" }) })).decision).toBe("allow");
+    const step = await ask(leaseToken, "production.deploy");
+    const item = (await listQueue(db(), { status: "pending", agentId: lease.agentId, limit: 10 })).find((i) => i.id === step.escalationId);
+    expect(item?.lease).toMatchObject({ recordsUsed: 2, grants });
+    await revokeLease(db(), admin, lease.id, "done");
+    const { receipt } = await ensureReceipt(db(), lease.id);
+    expect(receipt.constraints).toEqual([{ tool: "contracts.read", resource: null, production: false, maxRecords: 5, dataClasses: ["public", "internal"], recordsUsed: 2 }]);
   });
 });

@@ -31,6 +31,12 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> &
   });
   const leaseIds = [...new Set(rows.map((r) => r.leaseId))];
   const decisions = await recentDecisions(db, leaseIds);
+  // Distinct records each lease touched under its maxRecords grants (issue 15): the prompt shows used/limit.
+  const records = new Map(
+    leaseIds.length
+      ? (await db.$queryRaw<{ leaseId: string; n: number }[]>(Prisma.sql`SELECT "leaseId", count(*)::int AS "n" FROM "lease_records" WHERE "leaseId" = ANY(${leaseIds}::text[]) GROUP BY 1`)).map((r) => [r.leaseId, r.n] as const)
+      : [],
+  );
   // The call a step-up holds, as the enforcement point sent it (its MCP session and upstream tool).
   const asked = rows.map((r) => r.decisionId).filter((id): id is string => !!id);
   const calls = new Map(
@@ -58,6 +64,7 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> &
         toolCallsUsed: r.lease.toolCallsUsed,
         maxToolCalls: r.lease.maxToolCalls,
         expiresAt: r.lease.expiresAt.toISOString(),
+        recordsUsed: records.get(r.leaseId) ?? 0,
       },
       recentDecisions: (decisions.get(r.leaseId) ?? []).map((d) => ({
         id: d.id,

@@ -8,6 +8,7 @@ import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import type { Actor } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
+import { constraintUse, type ConstraintUse } from "@/lib/leases/constraint-usage";
 import type { Grant } from "@/lib/leases/schemas";
 import { ALG, keys } from "@/lib/tokens/keys";
 
@@ -35,6 +36,8 @@ export type ReceiptBody = {
   permissionsRevoked: { grants: Grant[]; reason: string; at: string };
   /** the vault's credentials released for this lease's calls and sessions: names and counts, never values */
   credentialsUsed: { name: string; connectionId: string; kind: string; releases: number }[];
+  /** the grants' constraints (issue 15) and how much of each was used (records used/limit); absent in receipts made before them */
+  constraints?: ConstraintUse[];
 };
 export type Receipt = ReceiptBody & { digest: string };
 export type CallOutcome = { status: string; resultDigest: string | null; durationMs: number | null; summary: string | null; at: string };
@@ -105,6 +108,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     delegatedTo: l.childLeases.map((c) => ({ leaseId: c.id, agentId: c.agentId, runId: c.runId, status: c.status })),
     permissionsRevoked: { grants: l.grants as Grant[], reason: l.endedReason ?? l.status, at: l.endedAt.toISOString() },
     credentialsUsed: released,
+    constraints: await constraintUse(db, l.id, l.grants as Grant[]),
   };
 }
 

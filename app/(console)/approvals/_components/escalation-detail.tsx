@@ -17,6 +17,7 @@ import { apiFetch } from "@/lib/api/client";
 import { voteNeedsReason } from "@/lib/escalations/rules";
 import type { EscalationView } from "@/lib/escalations/schemas";
 import { isOwnRequest } from "@/lib/leases/rules";
+import { constraintText } from "@/lib/leases/constraint-usage";
 
 export type Viewer = { id: string; email: string; canDecide: boolean };
 
@@ -179,6 +180,11 @@ function LeaseScope({ item }: { item: QueueItem }) {
           {item.lease.grants.map((g, i) => (
             <li key={`${g.tool}-${i}`} className="font-mono text-xs">
               {g.tool} <span className="text-slate-500">on {g.resource ? `${g.resource.type} ${g.resource.ids.join(", ")}` : "any resource"}</span>
+              {g.constraints || g.production ? (
+                <span className="block text-slate-600" data-testid="escalation-grant-constraints">
+                  {constraintText({ production: g.production === true, ...g.constraints, recordsUsed: item.lease.recordsUsed })}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>

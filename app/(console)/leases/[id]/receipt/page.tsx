@@ -14,6 +14,7 @@ import { AppError } from "@/lib/errors";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
 import { ensureReceipt } from "@/lib/receipts/receipt";
+import { describeConstraintUse } from "@/lib/leases/constraint-usage";
 
 export const metadata = { title: "Receipt" };
 
@@ -245,6 +246,19 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
           <p className="text-sm text-slate-600">No credential was released to an enforcement point for this lease.</p>
         )}
       </Card>
+
+      {/* Receipts written before issue 15 have no constraints. */}
+      {r.constraints?.length ? (
+        <Card title={`Constraints (${r.constraints.length})`} testId="receipt-constraints">
+          <ul className="space-y-1 text-sm">
+            {r.constraints.map((c, i) => (
+              <li key={i} className="font-mono text-xs">
+                {describeConstraintUse(c)}
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
 
       <div className="grid gap-6 md:grid-cols-2">
         <Card title={`Subagent leases (${r.delegatedTo.length})`} testId="receipt-subagents">
