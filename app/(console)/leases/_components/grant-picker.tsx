@@ -5,8 +5,8 @@ import { inputClass } from "@/components/ui/field";
 import { needsStepUp } from "@/lib/tools/risk";
 import type { ToolView } from "@/lib/tools/schemas";
 
-/** One row per tool in the agent's ceiling: grant it, optionally narrow it to resources, optionally require step-up. */
-export function GrantPicker({ tools, grants, onChange, error }: { tools: ToolView[]; grants: Record<string, GrantDraft>; onChange: (next: Record<string, GrantDraft>) => void; error?: string }) {
+/** Grant a tool, optionally narrowed to resources, optionally with step-up. One row per tool offered (the agent's ceiling ∩ what the signed-in person may delegate); `unavailable`: the rest, each with why. */
+export function GrantPicker({ tools, grants, onChange, error, unavailable = [] }: { tools: ToolView[]; grants: Record<string, GrantDraft>; onChange: (next: Record<string, GrantDraft>) => void; error?: string; unavailable?: { name: string; reason: string }[] }) {
   function set(name: string, g: GrantDraft | null) {
     const next = { ...grants };
     if (g) next[name] = g;
@@ -16,10 +16,10 @@ export function GrantPicker({ tools, grants, onChange, error }: { tools: ToolVie
   return (
     <fieldset data-testid="grant-picker">
       <legend className="text-sm font-medium text-slate-800">
-        Allowed tools <span className="font-normal text-slate-500">(from the agent&apos;s ceiling; {Object.keys(grants).length} selected)</span>
+        Allowed tools <span className="font-normal text-slate-500">(the agent&apos;s ceiling that you may delegate; {Object.keys(grants).length} selected)</span>
       </legend>
       {tools.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-600">This agent&apos;s ceiling has no tools. An admin can add some on the agent&apos;s page.</p>
+        <p className="mt-2 text-sm text-slate-600">No tool is both in this agent&apos;s ceiling and in your entitlements. An admin can change either (the agent&apos;s page; Settings → Entitlements).</p>
       ) : (
         <ul className="mt-2 divide-y divide-slate-100 rounded-md border border-slate-200">
           {tools.map((t) => {
@@ -44,12 +44,36 @@ export function GrantPicker({ tools, grants, onChange, error }: { tools: ToolVie
                       <input type="checkbox" aria-label={`Require approval for ${t.name}`} checked={g.stepUp} onChange={(e) => set(t.name, { ...g, stepUp: e.target.checked })} className="size-4" />
                       require approval
                     </label>
+                    {/* Constraints, checked on every call (issue 15): empty = none. */}
+                    <input aria-label={`Max records for ${t.name}`} placeholder="max records" inputMode="numeric" value={g.maxRecords ?? ""} onChange={(e) => set(t.name, { ...g, maxRecords: e.target.value })} className={`${inputClass} mt-0`} />
+                    <input aria-label={`Data classes for ${t.name}`} placeholder="data classes: public, internal, confidential, secret (none named = secret)" value={g.dataClasses ?? ""} onChange={(e) => set(t.name, { ...g, dataClasses: e.target.value })} className={`${inputClass} mt-0 font-mono`} />
+                    <span className="flex items-center gap-2">
+                      <input aria-label={`Tenant for ${t.name}`} placeholder="tenant" value={g.tenant ?? ""} onChange={(e) => set(t.name, { ...g, tenant: e.target.value })} className={`${inputClass} mt-0 w-28`} />
+                      {!t.readOnly && (
+                        <label className="flex items-center gap-1.5 text-xs whitespace-nowrap" title="In production, a tool that is not read-only escalates each call unless this is set">
+                          <input type="checkbox" aria-label={`Production grant for ${t.name}`} checked={g.production ?? false} onChange={(e) => set(t.name, { ...g, production: e.target.checked })} className="size-4" />
+                          production writes
+                        </label>
+                      )}
+                    </span>
                   </div>
                 )}
               </li>
             );
           })}
         </ul>
+      )}
+      {unavailable.length > 0 && (
+        <details className="mt-2 text-sm" data-testid="unavailable-tools">
+          <summary className="cursor-pointer text-slate-600">Not offered ({unavailable.length})</summary>
+          <ul className="mt-1 space-y-1 pl-4">
+            {unavailable.map((u) => (
+              <li key={u.name} data-testid="unavailable-tool" data-tool={u.name} className="text-xs text-slate-600">
+                <span className="font-mono text-slate-800">{u.name}</span>: {u.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
       )}
       {error && (
         <p role="alert" className="mt-1 text-xs text-rose-700">

@@ -12,17 +12,33 @@ import { Field, inputClass } from "@/components/ui/field";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { LeaseRequest, type LeaseView } from "@/lib/leases/schemas";
 import type { ToolView } from "@/lib/tools/schemas";
+import type { DelegableTool } from "@/lib/entitlements/delegable";
 
 function emptyDraft(agent: AgentOption | undefined): LeaseDraft {
   return { agentId: agent?.id ?? "", purpose: "", taskRef: "", intentText: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };
 }
 
-export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: AgentOption[]; tools: ToolView[]; isAdmin: boolean; initialAgentId?: string }) {
+/** Why the signed-in person may not delegate `tool` in `environment` (null: they may). */
+function notEntitled(d: DelegableTool | undefined, environment: string): string | null {
+  if (!d || d.missing) return `not in your entitlements${d?.missing ? ` (${d.missing})` : ""}`;
+  if (d.environments !== "*" && !d.environments.includes(environment)) return `not in your entitlements in ${environment || "this environment"} (only ${d.environments.join(", ")})`;
+  return null;
+}
+
+export function LeaseForm({ agents, tools, isAdmin, initialAgentId, delegable }: { agents: AgentOption[]; tools: ToolView[]; isAdmin: boolean; initialAgentId?: string; delegable?: DelegableTool[] }) {
   const router = useRouter();
   const [draft, setDraft] = useState<LeaseDraft>(() => emptyDraft(agents.find((a) => a.id === initialAgentId)));
   const agent = agents.find((a) => a.id === draft.agentId);
   const catalog = useMemo(() => new Map(tools.map((t) => [t.name, t])), [tools]);
-  const ceilingTools = agent ? tools.filter((t) => agent.ceiling.tools.includes(t.name)) : [];
+  // Offered: the agent's ceiling ∩ what this person may delegate here; every other tool says which of the two it lacks.
+  const entitled = useMemo(() => new Map((delegable ?? []).map((d) => [d.tool, d])), [delegable]);
+  const why = (t: ToolView) => {
+    const person = delegable ? notEntitled(entitled.get(t.name), draft.environment) : null;
+    const ceiling = agent && !agent.ceiling.tools.includes(t.name) ? "not in the agent's ceiling" : null;
+    return person && ceiling ? `${person}; also ${ceiling}` : (person ?? ceiling);
+  };
+  const ceilingTools = agent ? tools.filter((t) => !why(t)) : [];
+  const unavailable = agent ? tools.filter((t) => why(t)).map((t) => ({ name: t.name, reason: why(t)! })) : [];
   const p = preview(draft, agent, catalog, isAdmin);
   const update = (patch: Partial<LeaseDraft>) => setDraft((d) => ({ ...d, ...patch }));
 
@@ -111,7 +127,7 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId }: { agents: 
             placeholder={"resources: [customers/acme/]\ntools: [crm.read]\nexpectedCalls: 20"}
           />
         </Field>
-        {agent ? <GrantPicker tools={ceilingTools} grants={draft.grants} onChange={(grants) => update({ grants })} error={issueFor("grants")} /> : <p className="text-sm text-slate-600">Choose an agent to see the tools its ceiling allows.</p>}
+        {agent ? <GrantPicker tools={ceilingTools} grants={draft.grants} onChange={(grants) => update({ grants })} error={issueFor("grants")} unavailable={unavailable} /> : <p className="text-sm text-slate-600">Choose an agent to see the tools its ceiling allows.</p>}
         <DenyPicker tools={tools.filter((t) => !draft.grants[t.name])} deny={draft.deny} onChange={(deny) => update({ deny })} />
         <div className="grid gap-4 sm:grid-cols-3">
           <Field label="Expires in (minutes)" error={issueFor("expiresIn")}>
