@@ -29,12 +29,13 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
   const [ceilingTools, setCeilingTools] = useState(new Set(agent?.ceiling.tools ?? []));
   const [maxExpiresIn, setMaxExpiresIn] = useState(String(agent?.ceiling.maxExpiresIn ?? 3600));
   const [maxToolCalls, setMaxToolCalls] = useState(String(agent?.ceiling.maxToolCalls ?? 100));
+  const [driftMode, setDriftMode] = useState<"enforce" | "advisory">(agent?.driftMode ?? "advisory");
   const [saved, setSaved] = useState(false);
 
   const save = useMutation({
     mutationFn: async () => {
       const ceiling = { tools: [...ceilingTools], maxExpiresIn: Number(maxExpiresIn), maxToolCalls: Number(maxToolCalls) };
-      const common = { description, ownerId, environments: splitList(environments), ceiling };
+      const common = { description, ownerId, environments: splitList(environments), ceiling, driftMode };
       if (mode === "create") {
         const body = AgentCreate.safeParse({ name: name.trim(), ...common });
         if (!body.success) throw localIssues(friendly(body.error.issues));
@@ -99,6 +100,12 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
         </Field>
         <Field label="Max tool calls per lease" error={issue("ceiling.maxToolCalls")}>
           <input name="maxToolCalls" type="number" inputMode="numeric" min={1} value={maxToolCalls} onChange={(e) => setMaxToolCalls(e.target.value)} className={inputClass} />
+        </Field>
+        <Field label="Intent drift" hint="What a call off its lease's declared intent does." error={issue("driftMode")}>
+          <select name="driftMode" value={driftMode} onChange={(e) => setDriftMode(e.target.value === "enforce" ? "enforce" : "advisory")} className={inputClass}>
+            <option value="advisory">Advisory: allow it and flag it</option>
+            <option value="enforce">Enforce: hold it for a person (intent_drift)</option>
+          </select>
         </Field>
       </div>
       <ErrorAlert error={save.error} />

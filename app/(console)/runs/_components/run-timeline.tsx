@@ -13,6 +13,7 @@ import { Card } from "@/components/ui/card";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch } from "@/lib/api/client";
 import { mcpCallOf } from "@/lib/decisions/mcp-call";
+import type { DriftDimension } from "@/lib/intent/schemas";
 import type { LeaseView } from "@/lib/leases/schemas";
 
 const LIVE = new Set(["active", "pending_approval"]);
@@ -187,6 +188,8 @@ function OutcomeRow({ event }: { event: RunEvent }) {
   );
 }
 
+const DRIFT_LABEL: Record<DriftDimension, string> = { tool: "Tool", resource: "Resource", dataClass: "Data class", calls: "Calls" };
+
 function DecisionRow({ event, reported }: { event: RunEvent; reported?: RunEvent }) {
   const p = decisionPayload(event);
   const outcome = event.data.outcome ?? "unknown";
@@ -206,6 +209,11 @@ function DecisionRow({ event, reported }: { event: RunEvent; reported?: RunEvent
             {r.code}
           </span>
         ))}
+        {p.drift && (
+          <span data-testid="decision-drift" data-mode={p.drift.mode} className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900" title="The call was off its lease's declared intent">
+            off-intent{p.drift.mode === "enforce" ? "" : " (advisory)"}
+          </span>
+        )}
         {p.approvalId && <span className="text-xs text-emerald-700">with approval {p.approvalId}</span>}
         {reported && <CallOutcome event={reported} />}
         <span className="ml-auto text-xs text-slate-500 tabular-nums" data-testid="decision-latency" title="Time Lanyard took to decide">
@@ -213,6 +221,15 @@ function DecisionRow({ event, reported }: { event: RunEvent; reported?: RunEvent
         </span>
       </div>
       {outcome !== "allow" && p.reasons?.[0] && <p className="mt-0.5 text-xs text-slate-600">{p.reasons[0].message}</p>}
+      {p.drift && (
+        <ul className="mt-0.5 text-xs text-amber-900" data-testid="decision-drift-findings">
+          {p.drift.findings.map((f) => (
+            <li key={`${f.dimension}-${f.leaseId}`}>
+              {DRIFT_LABEL[f.dimension]}: expected {f.expected}, got <span className="font-mono">{f.actual}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       {call && (
         <details className="mt-1" data-testid="decision-mcp">
           <summary className="cursor-pointer list-inside">

@@ -1,4 +1,5 @@
 import type { RunEvent, RunEventType } from "./use-run-events";
+import type { Drift } from "@/lib/intent/schemas";
 
 export type Reason = { code: string; message: string };
 export type ResourceRef = { type: string; id: string } | null;
@@ -15,7 +16,7 @@ function payload<T>(e: RunEvent): Partial<T> {
   return (e.data.payload && typeof e.data.payload === "object" ? e.data.payload : {}) as Partial<T>;
 }
 
-export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null; context: unknown; arguments: unknown; argumentsDigest: unknown }>(e);
+export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null; context: unknown; arguments: unknown; argumentsDigest: unknown; drift?: Drift }>(e);
 export const outcomePayload = (e: RunEvent) => payload<{ status: string; resultDigest: string | null; durationMs: number | null; summary: string | null }>(e);
 export const escalationPayload = (e: RunEvent) => payload<{ kind: string; resource: ResourceRef; justification: string; reason: string; status: string; expiresAt: string }>(e);
 export const leasePayload = (e: RunEvent) =>
