@@ -49,13 +49,13 @@ describe("schema generated from Lanyard's data", () => {
   });
 
   it("types resources by their type where it can name an entity type, and Resource otherwise", () => {
-    expect(Object.keys(ns.entityTypes).sort()).toEqual(["Agent", "Person", "Resource", "Role", "Run", "branch", "service"]);
+    expect(Object.keys(ns.entityTypes).sort()).toEqual(["Agent", "Group", "Person", "Resource", "Role", "Run", "branch", "service"]);
     expect(ns.actions["repo.read"]!.appliesTo!.resourceTypes).toEqual(["branch", "service", "Resource"]);
   });
 
-  it("has principals Run (in Agent) and Person (in Role), and the call's context", () => {
+  it("has principals Run (in Agent) and Person (in Role and Groups), and the call's context", () => {
     expect(ns.entityTypes.Run).toMatchObject({ memberOfTypes: ["Agent"] });
-    expect(ns.entityTypes.Person).toMatchObject({ memberOfTypes: ["Role"] });
+    expect(ns.entityTypes.Person).toMatchObject({ memberOfTypes: ["Role", "Group"] });
     const ctx = ns.commonTypes!.CallContext as { attributes: Record<string, unknown> };
     expect(Object.keys(ctx.attributes).sort()).toEqual(["approved", "argumentsDigest", "delegator", "environment", "lease", "remainingToolCalls", "time"]);
   });
@@ -161,7 +161,8 @@ describe("evaluatePolicy", () => {
   });
 
   it("memoises calls that differ only in what no policy reads", () => {
-    const set = compile(`@id("env") forbid(principal, action == Action::"production.deploy", resource) when { context.environment == "staging" };`);
+    // `like`, not a guard (==): a call in another environment still reaches Cedar
+    const set = compile(`@id("env") forbid(principal, action == Action::"production.deploy", resource) when { context.environment like "stag*" };`);
     const memo = new Map<string, PolicyResult>();
     evaluatePolicy(set, call({ runId: "run_a", at: new Date(1) }), memo);
     evaluatePolicy(set, call({ runId: "run_b", at: new Date(2) }), memo);

@@ -38,6 +38,10 @@ export type PolicyResult = {
 /** resource: "none", "all" (the entity itself matters), or what of it is read (type, attr:x, tag:x). */
 type Reads = { principal: boolean; resource: "none" | "all" | Set<string>; context: Set<string> | "all" };
 type Slice = { id: string; policyIds: string[]; reads: Reads };
+/** `context.<path> == <literal>`: a leading conjunct of a policy's first `when`, which cannot error. */
+type Guard = { path: string[]; value: string | number | boolean };
+/** A tool's policies (by action scope), and the sets a call narrows them to by their guards. */
+type ToolSlices = { base: Slice; candidates: ParsedPolicy[]; guards: Guard[][]; narrowed: Map<string, Slice | null> };
 
 export type CompiledPolicySet = {
   /** null: a draft */
@@ -46,7 +50,7 @@ export type CompiledPolicySet = {
   byId: Map<string, ParsedPolicy>;
   schema: GeneratedSchema;
   /** the policies that can apply to a tool (by their action scope), preparsed as a set of their own; null: none */
-  slices: Map<string, Slice | null>;
+  slices: Map<string, ToolSlices | null>;
   /** answers already computed, by what the slice's policies read (bounded; see evaluatePolicy) */
   memo: Map<string, PolicyResult>;
 };
@@ -137,32 +141,103 @@ function readsOf(p: PolicyJson): Reads {
   return { principal, resource: resourceAll ? "all" : res.size ? res : "none", context: contextAll ? "all" : keys };
 }
 
-function sliceFor(set: CompiledPolicySet, tool: string): Slice | null {
+/** The policies as one preparsed set (with the baseline permit) and what they read. */
+function makeSlice(set: CompiledPolicySet, policies: ParsedPolicy[]): Slice {
+  const staticPolicies = Object.fromEntries([...policies.map((p) => [p.id, p.text]), [BASELINE_ID, BASELINE_TEXT]]);
+  // Same policies under the same schema: the same preparsed set, whichever version or draft asks.
+  const id = `ps:${createHash("sha256").update(set.schema.hash).update(JSON.stringify(staticPolicies)).digest("hex").slice(0, 32)}`;
+  if (!preparsed.has(id)) {
+    const r = cedar.preparsePolicySet(id, { staticPolicies });
+    if (r.type === "failure") throw new Error(`policy set does not parse: ${r.errors[0]?.message}`);
+    preparsed.add(id);
+  }
+  const reads: Reads = { principal: false, resource: "none", context: new Set() };
+  for (const p of policies) {
+    const r = readsOf(p.json);
+    reads.principal ||= r.principal;
+    reads.resource = r.resource === "all" || reads.resource === "all" ? "all" : r.resource === "none" ? reads.resource : new Set([...(reads.resource === "none" ? [] : reads.resource), ...r.resource]);
+    reads.context = r.context === "all" || reads.context === "all" ? "all" : new Set([...reads.context, ...r.context]);
+  }
+  return { id, policyIds: policies.map((p) => p.id), reads };
+}
+
+function sliceFor(set: CompiledPolicySet, tool: string): ToolSlices | null {
   const known = set.slices.get(tool);
   if (known !== undefined) return known;
   const groups = set.schema.groupsOf.get(tool) ?? [];
-  const policies = set.policies.filter((p) => appliesTo(p.json, tool, groups));
-  let slice: Slice | null = null;
-  if (policies.length) {
-    const staticPolicies = Object.fromEntries([...policies.map((p) => [p.id, p.text]), [BASELINE_ID, BASELINE_TEXT]]);
-    // Same policies under the same schema: the same preparsed set, whichever version or draft asks.
-    const id = `ps:${createHash("sha256").update(set.schema.hash).update(JSON.stringify(staticPolicies)).digest("hex").slice(0, 32)}`;
-    if (!preparsed.has(id)) {
-      const r = cedar.preparsePolicySet(id, { staticPolicies });
-      if (r.type === "failure") throw new Error(`policy set does not parse: ${r.errors[0]?.message}`);
-      preparsed.add(id);
-    }
-    const reads: Reads = { principal: false, resource: "none", context: new Set() };
-    for (const p of policies) {
-      const r = readsOf(p.json);
-      reads.principal ||= r.principal;
-      reads.resource = r.resource === "all" || reads.resource === "all" ? "all" : r.resource === "none" ? reads.resource : new Set([...(reads.resource === "none" ? [] : reads.resource), ...r.resource]);
-      reads.context = r.context === "all" || reads.context === "all" ? "all" : new Set([...reads.context, ...r.context]);
-    }
-    slice = { id, policyIds: policies.map((p) => p.id), reads };
-  }
-  set.slices.set(tool, slice);
+  const candidates = set.policies.filter((p) => appliesTo(p.json, tool, groups));
+  const slices = candidates.length ? { base: makeSlice(set, candidates), candidates, guards: candidates.map((p) => guardsOf(p.json)), narrowed: new Map() } : null;
+  set.slices.set(tool, slices);
+  return slices;
+}
+
+/** The most narrowed sets kept per tool (each is preparsed once); past it a call is evaluated on all the tool's policies. */
+const MAX_NARROWED = 256;
+
+/**
+ * The tool's policies that can match this call's context: a policy whose first `when` starts with
+ * `context.x == literal` conjuncts that this call fails is false before anything in it could error, so
+ * Cedar would skip it without a diagnostic; leaving it out changes no answer and no error. Everything
+ * else stays (unscoped actions, `action in` groups, conditions that are not such guards).
+ */
+function narrow(set: CompiledPolicySet, slices: ToolSlices, context: Record<string, unknown>): Slice | null {
+  let key = "";
+  for (const guards of slices.guards) key += guards.every((g) => valueAt(context, g.path) === g.value) ? "1" : "0";
+  const known = slices.narrowed.get(key);
+  if (known !== undefined) return known;
+  if (slices.narrowed.size >= MAX_NARROWED) return slices.base;
+  const kept = slices.candidates.filter((_, i) => key[i] === "1");
+  const slice = kept.length === slices.candidates.length ? slices.base : kept.length ? makeSlice(set, kept) : null;
+  slices.narrowed.set(key, slice);
   return slice;
+}
+
+function valueAt(context: Record<string, unknown>, path: string[]): unknown {
+  let v: unknown = context;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** A `context.a.b` expression's path; null: something else. */
+function contextPath(e: unknown): string[] | null {
+  const dot = (e as { "."?: { left: unknown; attr: string } } | null)?.["."];
+  if (!dot) return null;
+  if (isVar(dot.left, "context")) return [dot.attr];
+  const left = contextPath(dot.left);
+  return left ? [...left, dot.attr] : null;
+}
+
+/**
+ * The guards a policy starts with: the leading `context.<path> == <literal>` conjuncts of its first
+ * condition, if that is a `when`, in Cedar's evaluation order (left to right, short-circuit). They
+ * cannot error (every context attribute is in the schema's CallContext and in every request), so a
+ * false one ends the policy before anything after it is evaluated. The first other conjunct stops them.
+ */
+export function guardsOf(p: PolicyJson): Guard[] {
+  const first = p.conditions[0];
+  if (!first || first.kind !== "when") return [];
+  const conjuncts: unknown[] = [];
+  const flatten = (e: unknown): void => {
+    const and = (e as { "&&"?: { left: unknown; right: unknown } })["&&"];
+    if (and) {
+      flatten(and.left);
+      flatten(and.right);
+    } else conjuncts.push(e);
+  };
+  flatten(first.body);
+  const guards: Guard[] = [];
+  for (const c of conjuncts) {
+    const eq = (c as { "=="?: { left: unknown; right: unknown } })["=="];
+    if (!eq) break;
+    const literal = (x: unknown) => {
+      const v = (x as { Value?: unknown } | null)?.Value;
+      return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
+    };
+    const [path, value] = contextPath(eq.left) ? [contextPath(eq.left), literal(eq.right)] : [contextPath(eq.right), literal(eq.left)];
+    if (!path || value === undefined) break;
+    guards.push({ path, value });
+  }
+  return guards;
 }
 
 const uid = (type: string, id: string) => ({ type, id });
@@ -210,12 +285,15 @@ const ALLOW: PolicyResult = { outcome: "allow", determinedBy: [] };
  * mostly costs a key instead of a Cedar call. The memo is dropped whole when it reaches MEMO_MAX.
  */
 export function evaluatePolicy(set: CompiledPolicySet, call: PolicyCall, memo: Map<string, PolicyResult> = set.memo): PolicyResult {
-  const slice = sliceFor(set, call.tool);
-  if (!slice) return ALLOW;
+  const slices = sliceFor(set, call.tool);
+  if (!slices) return ALLOW;
   if (!set.schema.tools.has(call.tool)) {
-    return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `${call.tool} is not in the policy schema (not a catalog tool), so policies ${slice.policyIds.join(", ")} cannot be evaluated` };
+    const ids = slices.base.policyIds;
+    return { outcome: "deny", error: true, determinedBy: ids, message: `${call.tool} is not in the policy schema (not a catalog tool), so policies ${ids.join(", ")} cannot be evaluated` };
   }
   const req = cedarRequest(set, call);
+  const slice = narrow(set, slices, req.context);
+  if (!slice) return ALLOW;
   const key = memoKey(slice, req);
   const hit = memo.get(key);
   if (hit) return hit;
