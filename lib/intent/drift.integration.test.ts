@@ -6,6 +6,8 @@ import { createHotPath } from "@/lib/decisions/hot-path";
 import { castVote } from "@/lib/escalations/vote";
 import { stopListening } from "@/lib/events/bus";
 import { delegateLease } from "@/lib/leases/delegate";
+import { revokeLease } from "@/lib/leases/lifecycle";
+import { ensureReceipt } from "@/lib/receipts/receipt";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
 import { createHotPool } from "@/server/index";
@@ -62,14 +64,19 @@ describe("intent drift through decide()", () => {
     expect(next).toMatchObject({ decision: "escalate", reasons: [{ code: "intent_drift" }] });
   });
 
-  it("advisory (the default): the off-intent call is allowed, spends budget, and is flagged on the row and in the audit event", async () => {
-    const { lease, leaseToken } = await leaseFor("advisory");
+  it("advisory (the default): the off-intent call is allowed, spends budget, and is flagged on the row, in the audit event and in the receipt", async () => {
+    const { admin, lease, leaseToken } = await leaseFor("advisory");
     const res = await decide(db(), ep, { leaseToken, tool: "repo.commit", resource: customer("customers/acme/7") });
     expect(res).toMatchObject({ decision: "allow", reasons: [{ code: "granted" }, { code: "intent_drift" }], lease: { remainingToolCalls: 999 } });
     const row = await db().decision.findUniqueOrThrow({ where: { id: res.decisionId } });
     expect(row.drift).toEqual({ mode: "advisory", findings: [{ dimension: "tool", leaseId: lease.id, expected: "repo.read", actual: "repo.commit" }] });
     const event = await db().auditEvent.findFirstOrThrow({ where: { decisionId: res.decisionId, action: "decision" } });
     expect((event.payload as { drift?: unknown }).drift).toEqual(row.drift);
+    await decide(db(), ep, { leaseToken, tool: "repo.read", resource: customer("customers/acme/8") });
+    await revokeLease(db(), admin, lease.id, "done");
+    const { receipt } = await ensureReceipt(db(), lease.id);
+    expect(receipt.intent).toEqual(ACME);
+    expect(receipt.driftFlags).toEqual([{ tool: "repo.commit", resource: { type: "record", id: "customers/acme/7" }, decision: "allow", at: expect.any(String), drift: row.drift }]);
   });
 
   it("the drift mode change is audited as an agent update", async () => {

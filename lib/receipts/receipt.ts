@@ -10,6 +10,7 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { constraintUse, type ConstraintUse } from "@/lib/leases/constraint-usage";
 import type { Grant } from "@/lib/leases/schemas";
+import type { Drift, Intent } from "@/lib/intent/schemas";
 import { ALG, keys } from "@/lib/tokens/keys";
 
 const ENDED = ["expired", "revoked", "exhausted", "completed", "denied"];
@@ -38,6 +39,9 @@ export type ReceiptBody = {
   credentialsUsed: { name: string; connectionId: string; kind: string; releases: number }[];
   /** the grants' constraints (issue 15) and how much of each was used (records used/limit); absent in receipts made before them */
   constraints?: ConstraintUse[];
+  /** the lease's declared intent and each call found off it (issue 15); absent in receipts made before them */
+  intent?: Intent | null;
+  driftFlags?: { tool: string; resource: { type: string; id: string } | null; decision: string; at: string; drift: Drift }[];
 };
 export type Receipt = ReceiptBody & { digest: string };
 export type CallOutcome = { status: string; resultDigest: string | null; durationMs: number | null; summary: string | null; at: string };
@@ -57,7 +61,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
   });
   if (!l) throw notFound(`lease ${leaseId}`);
   if (!ENDED.includes(l.status) || !l.endedAt) throw conflict(`lease ${leaseId} is ${l.status}: its receipt exists once it ends`);
-  const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true, callOutcome: true } });
+  const decisions = await db.decision.findMany({ where: { leaseId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { tool: true, resource: true, outcome: true, reasons: true, createdAt: true, callOutcome: true, drift: true } });
   const escalations = await db.escalation.findMany({ where: { leaseId }, orderBy: { createdAt: "asc" }, include: { votes: { include: { voter: { select: { email: true } } }, orderBy: { createdAt: "asc" } } } });
   // From the audit log: each release is an event there (lib/credentials/release.ts), with no value in it.
   const released = await db.$queryRaw<{ name: string; connectionId: string; kind: string; releases: number }[]>(Prisma.sql`
@@ -109,6 +113,8 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     permissionsRevoked: { grants: l.grants as Grant[], reason: l.endedReason ?? l.status, at: l.endedAt.toISOString() },
     credentialsUsed: released,
     constraints: await constraintUse(db, l.id, l.grants as Grant[]),
+    intent: (l.intent ?? null) as Intent | null,
+    driftFlags: decisions.filter((d) => d.drift).map((d) => ({ tool: d.tool, resource: resource(d.resource), decision: d.outcome, at: d.createdAt.toISOString(), drift: d.drift as Drift })),
   };
 }
 

@@ -260,6 +260,31 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
         </Card>
       ) : null}
 
+      {/* Receipts written before issue 15 have no intent. */}
+      {r.intent || r.driftFlags?.length ? (
+        <Card title={`Intent drift (${r.driftFlags?.length ?? 0} ${r.driftFlags?.length === 1 ? "call" : "calls"} off-intent)`} testId="receipt-drift">
+          {r.intent && (
+            <p className="mb-2 font-mono text-xs text-slate-600" data-testid="receipt-intent">
+              {Object.entries(r.intent)
+                .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+                .join(" · ")}
+            </p>
+          )}
+          {r.driftFlags?.length ? (
+            <ul className="space-y-1 text-sm">
+              {r.driftFlags.map((f, i) => (
+                <li key={i} className="text-xs">
+                  <span className="font-mono">{f.tool}</span> {f.resource ? <span className="font-mono text-slate-600">{f.resource.type} {f.resource.id}</span> : null} — {f.decision} ({f.drift.mode}):{" "}
+                  {f.drift.findings.map((x) => `${x.dimension} expected ${x.expected}, got ${x.actual}`).join("; ")} · {formatUtc(f.at)}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-sm text-slate-600">Every call stayed within the declared intent.</p>
+          )}
+        </Card>
+      ) : null}
+
       <div className="grid gap-6 md:grid-cols-2">
         <Card title={`Subagent leases (${r.delegatedTo.length})`} testId="receipt-subagents">
           {r.delegatedTo.length ? (
