@@ -30,9 +30,9 @@ export const describeConstraintUse = (c: ConstraintUse): string => `${c.tool}: $
 /** The limits alone: "at most 50 records (12 used), data classes public, internal, tenant acme". */
 export function constraintText(c: Omit<ConstraintUse, "tool" | "resource">): string {
   const parts: string[] = [];
-  if (c.maxRecords !== undefined) parts.push(`at most ${c.maxRecords} records (${c.recordsUsed ?? 0} used)`);
+  if (c.maxRecords !== undefined) parts.push(`at most ${c.maxRecords} records${c.recordsUsed === null ? "" : ` (${c.recordsUsed} used)`}`);
   if (c.dataClasses) parts.push(`data classes ${c.dataClasses.join(", ")}`);
   if (c.tenant !== undefined) parts.push(`tenant ${c.tenant}`);
-  if (c.production) parts.push("explicit production grant");
+  if (c.production) parts.push("production writes");
   return parts.join(", ");
 }

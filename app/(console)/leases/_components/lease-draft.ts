@@ -8,7 +8,8 @@ import type { ToolView } from "@/lib/tools/schemas";
 export const ISSUED_TOKEN_KEY = (id: string) => `lanyard:lease-token:${id}`;
 
 export type AgentOption = { id: string; name: string; environments: string[]; ceiling: { tools: string[]; maxExpiresIn: number; maxToolCalls: number } };
-export type GrantDraft = { resourceType: string; resourceIds: string; stepUp: boolean };
+/** `maxRecords`, `dataClasses` (comma-separated), `tenant`, `production`: the grant's constraints (issue 15); empty = none. */
+export type GrantDraft = { resourceType: string; resourceIds: string; stepUp: boolean; maxRecords?: string; dataClasses?: string; tenant?: string; production?: boolean };
 
 export type LeaseDraft = {
   agentId: string;
@@ -28,7 +29,14 @@ const ids = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 export function toGrant(tool: string, g: GrantDraft): Grant {
   const list = ids(g.resourceIds);
-  return g.resourceType.trim() || list.length ? { tool, resource: { type: g.resourceType.trim(), ids: list } } : { tool };
+  const grant: Grant = g.resourceType.trim() || list.length ? { tool, resource: { type: g.resourceType.trim(), ids: list } } : { tool };
+  // Sent as typed: the API's schema says what is wrong (a number, a known data class) next to the field.
+  const constraints = {
+    ...(g.maxRecords?.trim() ? { maxRecords: Number(g.maxRecords) } : {}),
+    ...(g.dataClasses?.trim() ? { dataClasses: ids(g.dataClasses) } : {}),
+    ...(g.tenant?.trim() ? { tenant: g.tenant.trim() } : {}),
+  } as Grant["constraints"];
+  return { ...grant, ...(Object.keys(constraints ?? {}).length ? { constraints } : {}), ...(g.production ? { production: true } : {}) };
 }
 
 /** The intent box parsed as the SDK parses a spec (a text starting with `---` is a spec; else its front matter's keys). */
