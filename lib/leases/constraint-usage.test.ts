@@ -25,3 +25,11 @@ describe("grant constraints as people enter and read them", () => {
     expect(constraintText({ production: false, tenant: "acme", recordsUsed: null })).toBe("tenant acme");
   });
 });
+
+describe("the contract", () => {
+  it("the OpenAPI document names the new reason codes and the grant's constraints and production flag", async () => {
+    const { openApiDocument } = await import("@/lib/api/openapi");
+    const text = JSON.stringify(openApiDocument());
+    for (const word of ["constraint_violated", "environment_mismatch", "maxRecords", "dataClasses", "tenant", "production"]) expect(text, word).toContain(`"${word}"`);
+  });
+});
