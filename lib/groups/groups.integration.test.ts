@@ -115,6 +115,21 @@ describe("groups", () => {
     await expect(deleteGroup(db(), admin, group.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it("joins racing a deletion never deadlock: each either lands before it (and is deleted with it) or finds no group", async () => {
+    const g = await createGroup(db(), admin, { name: `race-${uniq()}` });
+    const people = await Promise.all(Array.from({ length: 8 }, () => seedPerson(db())));
+    const results = await Promise.allSettled([
+      ...people.slice(0, 4).map((p) => addMember(db(), admin, g.id, p.id)),
+      deleteGroup(db(), admin, g.id),
+      ...people.slice(4).map((p) => addMember(db(), admin, g.id, p.id)),
+    ]);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 404 });
+    expect(await db().groupMember.count({ where: { groupId: g.id } })).toBe(0);
+    const joined = results.filter((r, i) => i !== 4 && r.status === "fulfilled").length;
+    const deleted = await db().auditEvent.findFirstOrThrow({ where: { subjectId: g.id, action: "group.deleted" } });
+    expect((deleted.payload as { members: string[] }).members).toHaveLength(joined);
+  });
+
   it("an SSO group keeps its provider's name", async () => {
     const g = await db().group.create({ data: { id: newId("grp"), name: `sso-${uniq()}`, source: "sso" } });
     await expect(updateGroup(db(), admin, g.id, { name: `${g.name}-x` })).rejects.toMatchObject({ status: 422 });
