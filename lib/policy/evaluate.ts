@@ -328,15 +328,23 @@ function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
 }
 
 function decideWith(set: CompiledPolicySet, slice: Slice, req: ReturnType<typeof cedarRequest>): PolicyResult {
-  // Only the entities the slice's policies can reach: each one costs its share of the call into Wasm.
-  // One left out that a policy does read would be an evaluation error, a deny: never an allow.
+  // Only the entities and context attributes the slice's policies can reach: each costs its share of the
+  // call into Wasm. One left out that a policy does read would be an evaluation error, a deny: never an allow.
   const [run, agent, person, res, role] = req.entities;
   const { principal, resource, context } = slice.reads;
-  const entities: EntityJson[] = [];
+  // The action's groups (`action in Action::"write"`) come from the schema, which this call does not
+  // carry: its entity says them.
+  const entities: EntityJson[] = [{ uid: req.action, attrs: {}, parents: (set.schema.groupsOf.get(req.action.id) ?? []).map((g) => uid("Action", g)) }];
   if (principal) entities.push(run!, agent!);
   if (context === "all" || context.has("delegator")) entities.push(person!, ...(role ? [role] : []));
   if (resource !== "none") entities.push(res!);
-  const answer = cedar.statefulIsAuthorized({ ...req, entities, preparsedSchemaName: `schema:${set.schema.hash}`, validateRequest: true, preparsedPolicySetId: slice.id });
+  const ctx: Context = {};
+  if (context === "all") Object.assign(ctx, req.context);
+  else for (const k of context) if (k in req.context) ctx[k] = req.context[k]!;
+  // No schema here: parsing the request and entities against it was two thirds of every call's cost. The
+  // policies were validated against it (compilePolicySet), the request is built by cedarRequest to its
+  // shape (prefilter.test.ts checks both against a validated call), and any error is still a deny.
+  const answer = cedar.statefulIsAuthorized({ principal: req.principal, action: req.action, resource: req.resource, context: ctx, entities, validateRequest: false, preparsedPolicySetId: slice.id });
   if (answer.type === "failure") {
     const why = answer.errors.map((e) => e.message).join("; ");
     return { outcome: "deny", error: true, determinedBy: slice.policyIds, message: `policies ${slice.policyIds.join(", ")} could not be evaluated: ${why}` };
