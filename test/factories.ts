@@ -13,7 +13,11 @@ import { seedCatalog } from "@/prisma/seed";
 
 const tag = () => randomBytes(4).toString("hex");
 
-export async function seedPerson(db: Db, over: Partial<{ email: string; name: string; role: string; password: string; status: string }> = {}) {
+/**
+ * A person. `entitled`: tools they may delegate beyond their role's entitlements (a personal entitlement,
+ * every environment): a requester's role covers only low- and medium-risk tools (issue 15).
+ */
+export async function seedPerson(db: Db, over: Partial<{ email: string; name: string; role: string; password: string; status: string; entitled: string[] }> = {}) {
   const email = over.email ?? `person-${tag()}@example.test`;
   const u = await db.user.create({
     data: {
@@ -25,6 +29,9 @@ export async function seedPerson(db: Db, over: Partial<{ email: string; name: st
       passwordHash: over.password ? await hashPassword(over.password) : null,
     },
   });
+  if (over.entitled?.length) {
+    await db.entitlement.create({ data: { id: newId("ent"), subjectType: "person", subjectId: u.id, tools: over.entitled, environments: ["*"], description: "test factory" } });
+  }
   const actor: Actor = { kind: "user", id: u.id, email: u.email, name: u.name, role: u.role };
   return actor;
 }

@@ -1,3 +1,4 @@
+import { Prisma } from "@/lib/generated/prisma/client";
 import type { Db, Tx } from "@/lib/db";
 import type { EntitlementTerms, ResourceScope } from "@/lib/entitlements/coverage";
 
@@ -10,16 +11,11 @@ export const toTerms = (r: Row): EntitlementTerms => ({ ...r, resources: (r.reso
  * which every change to these entitlements also takes before it commits.
  */
 export async function entitlementsOf(db: Db | Tx, person: { id: string; role: string }): Promise<EntitlementTerms[]> {
-  const groups = await db.groupMember.findMany({ where: { userId: person.id }, select: { groupId: true } });
-  const rows = await db.entitlement.findMany({
-    where: {
-      OR: [
-        { subjectType: "role", subjectId: person.role },
-        { subjectType: "person", subjectId: person.id },
-        ...(groups.length ? [{ subjectType: "group", subjectId: { in: groups.map((g) => g.groupId) } }] : []),
-      ],
-    },
-    orderBy: { id: "asc" },
-  });
+  // One round trip: this runs inside every issuance's transaction.
+  const rows = await db.$queryRaw<Row[]>(Prisma.sql`
+    SELECT "id", "subjectType", "subjectId", "tools", "maxRisk", "environments", "resources" FROM "entitlements"
+    WHERE ("subjectType" = 'role' AND "subjectId" = ${person.role}) OR ("subjectType" = 'person' AND "subjectId" = ${person.id})
+       OR ("subjectType" = 'group' AND "subjectId" IN (SELECT "groupId" FROM "group_members" WHERE "userId" = ${person.id}))
+    ORDER BY "id"`);
   return rows.map(toTerms);
 }

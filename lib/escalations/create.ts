@@ -3,6 +3,7 @@ import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { openEscalation } from "@/lib/escalations/open";
+import { assertDelegable } from "@/lib/entitlements/check";
 import type { EscalationCreate } from "@/lib/escalations/schemas";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { deadLink, delegatorActive, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
@@ -53,6 +54,9 @@ export async function createEscalation(db: Db, ep: EnforcementPointActor, input:
       if (!agent.ceilingTools.includes(input.tool)) {
         throw new AppError("unprocessable", `${input.tool} is beyond ${agent.name}'s ceiling`, [{ path: ["tool"], message: "beyond the agent's ceiling" }]);
       }
+      // Nor more than its delegator may delegate (issue 15): asked early here, checked again under lock at approval.
+      const delegator = await tx.user.findUniqueOrThrow({ where: { id: lease.delegatorId! }, select: { id: true, role: true } });
+      await assertDelegable(tx, delegator, [grantFor(input.tool, resource)], lease.environment, { code: "unprocessable", path: () => ["tool"] });
     }
     return openEscalation(tx, {
       kind: input.kind,

@@ -133,7 +133,7 @@ describe("escalations and votes", () => {
   });
 
   it("an approved lease request activates the lease; the requester cannot approve it", async () => {
-    const requester = await seedPerson(db(), { role: "requester" });
+    const requester = await seedPerson(db(), { role: "requester", entitled: ["production.deploy"] });
     const agent = await seedAgent(db());
     const { lease, leaseToken } = await issueLease(db(), requester, { agentId: agent.id, purpose: "deploy", environment: "staging", grants: [{ tool: "production.deploy" }], deny: [], requireApproval: [], expiresIn: 600, maxToolCalls: 5, maxDelegationDepth: 0 });
     expect(lease.status).toBe("pending_approval");

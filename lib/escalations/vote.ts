@@ -10,6 +10,7 @@ import { voteNeedsReason } from "@/lib/escalations/rules";
 import { escalationInclude, toEscalationView } from "@/lib/escalations/view";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
+import { assertDelegable } from "@/lib/entitlements/check";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { deadLink, delegatorActive, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import { isOwnRequest } from "@/lib/leases/rules";
@@ -35,11 +36,18 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       // The voter's row first (FOR SHARE): a disable that committed since refuses the vote; a later one
       // waits for it and withdraws it if the question is still open. The role is the row's, not the
       // session's: a vote let in just before its voter lost the approver role must not count.
-      const voter = await lockPerson(tx, actor.id, "share");
+      // A vote that may change a lease also locks the lease's delegator (issue 15: the approval is checked
+      // against what they may delegate), with the voter in id order, as recheckAuthority locks people.
+      const target = await tx.escalation.findUnique({ where: { id }, select: { kind: true, agentId: true, leaseId: true, lease: { select: { delegatorId: true } } } });
+      const delegatorId = target && target.kind !== "step_up" ? target.lease.delegatorId : null;
+      let voter: Awaited<ReturnType<typeof lockPerson>> = null;
+      for (const pid of [...new Set([actor.id, ...(delegatorId ? [delegatorId] : [])])].sort()) {
+        const p = await lockPerson(tx, pid, "share");
+        if (pid === actor.id) voter = p;
+      }
       if (voter?.status !== "active") throw new AppError("forbidden", "Your account is not active");
       // A vote that may change a lease locks the agent and the lease chain before the escalation: the
       // order suspension, revocation and delegation take (agent, leases, then escalations), so none deadlocks.
-      const target = await tx.escalation.findUnique({ where: { id }, select: { kind: true, agentId: true, leaseId: true } });
       if (target && target.kind !== "step_up") {
         await lockAgent(tx, target.agentId, "share");
         await lockChain(tx, target.leaseId, "update");
@@ -162,6 +170,9 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
     maxToolCalls: lease!.maxToolCalls,
   });
   if (ceiling.length) throw new AppError("conflict", `beyond the agent's current ceiling: ${ceiling.map((c) => c.message).join("; ")}`, ceiling);
+  // Within what the delegator may delegate now (their row is locked by castVote): 409, nothing changes.
+  const delegator = await tx.user.findUniqueOrThrow({ where: { id: lease!.delegatorId! }, select: { id: true, role: true } });
+  await assertDelegable(tx, delegator, grants, lease!.environment, { code: "conflict", path: () => ["tool"] });
   for (const g of grants) {
     const short = uncoveringAncestor(ancestors, g);
     if (short) throw new AppError("conflict", `${g.tool}${g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : ""} is not granted by ancestor lease ${short.id}; a lease cannot hold more than its ancestors`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);

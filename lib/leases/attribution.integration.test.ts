@@ -42,7 +42,7 @@ describe("who asked for a lease", () => {
   });
 
   it("the forged attribution no longer shuts out the approver it named, and the real requester still cannot approve their own request", async () => {
-    const requester = await seedPerson(db(), { role: "requester" });
+    const requester = await seedPerson(db(), { role: "requester", entitled: ["production.deploy"] });
     const approver = await seedPerson(db(), { role: "approver" });
     const agent = await seedAgent(db());
     // A requester's critical grant waits for approval (delegation rule).

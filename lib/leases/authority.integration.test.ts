@@ -87,7 +87,7 @@ describe("a lease never holds more than its ancestors or its agent's ceiling", (
 
   it("approving a lease request checks the agent's ceiling as it is at approval time", async () => {
     const admin = await seedPerson(db(), { role: "admin" });
-    const requester = await seedPerson(db(), { role: "requester" });
+    const requester = await seedPerson(db(), { role: "requester", entitled: ["pull_request.merge"] });
     const agent = await seedAgent(db());
     const request: LeaseRequest = { agentId: agent.id, purpose: "asked by a gateway", requestedBy: requester.email, environment: "staging", grants: [{ tool: "pull_request.merge" }], deny: [], requireApproval: [], expiresIn: 900, maxToolCalls: 10, maxDelegationDepth: 0 };
     const { lease } = await issueLease(db(), ep, request);

@@ -13,6 +13,10 @@ import type { Intent } from "@/lib/intent/schemas";
 import { delegatorActive, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
 import type { DelegateRequest, Grant } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
+import { delegableCoverage } from "@/lib/entitlements/check";
+import { toolCatalog } from "@/lib/tools/catalog";
+import { DELEGATOR_UNENTITLED } from "@/lib/entitlements/recheck";
+import { lockPerson } from "@/lib/people/lock";
 import { signLeaseToken, verifyLeaseToken } from "@/lib/tokens/lease-token";
 
 /**
@@ -25,9 +29,14 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
   if (!token.ok) throw new AppError("forbidden", `leaseToken: ${token.message}`, [{ path: ["leaseToken"], message: token.code }]);
   if (token.claims.leaseId !== parentId) throw new AppError("forbidden", "leaseToken is not the token of this lease", [{ path: ["leaseToken"], message: "token_invalid" }]);
 
+  const risks = new Map([...(await toolCatalog(db)).values()].map((t) => [t.name, t.risk]));
   const child = await db.$transaction(async (tx) => {
     const at = now();
-    // The child agent's row first, then the chain: the order suspension takes (agent, then its leases).
+    // The delegating person's row first (a lease's delegator never changes, so it may be read unlocked):
+    // the order everything takes, person, then agent, then leases; an entitlement change waits for us.
+    const from = await tx.lease.findUnique({ where: { id: parentId }, select: { delegatorId: true } });
+    const person = from?.delegatorId ? await lockPerson(tx, from.delegatorId, "share") : null;
+    // The child agent's row, then the chain: the order suspension takes (agent, then its leases).
     const agent = await lockAgent(tx, input.agentId, "share");
     if (!agent) throw new AppError("unprocessable", `agent ${input.agentId} does not exist`, [{ path: ["agentId"], message: "unknown agent" }]);
     const chain = (await lockChain(tx, parentId, "share")) ?? [];
@@ -58,6 +67,12 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
     for (const a of input.intent ? chain : []) {
       if (a.intent) violations.push(...intentWithin(a.intent as Intent, input.intent!).map((x) => ({ rule: "intent" as const, path: x.path, message: `${x.message}${a === parent ? "" : ` (ancestor lease ${a.id})`}` })));
     }
+    // Within what the delegator may delegate now (issue 15), not only what the parent once got.
+    const covered = person ? await delegableCoverage(tx, person, input.grants, parent.environment, risks) : null;
+    if (covered && !covered.ok) {
+      violations.push(...covered.violations.map((v) => ({ rule: "grants" as const, path: ["grants", v.index], message: `${DELEGATOR_UNENTITLED}: ${v.reason}` })));
+    }
+    const entitlements = covered?.ok ? covered.byGrant : [];
     const ceiling = ceilingIssues(agent, { environment: parent.environment, tools: input.grants.map((g) => g.tool), expiresIn: input.expiresIn, maxToolCalls: input.maxToolCalls });
     violations.push(...ceiling.map((c) => ({ rule: "ceiling" as const, path: c.path, message: c.message })));
     if (violations.length) {
@@ -101,7 +116,7 @@ export async function delegateLease(db: Db, ep: EnforcementPointActor, parentId:
       leaseId: l.id,
       leaseVersion: l.version,
       tokenJti: parent.id,
-      payload: { parentLeaseId: parent.id, parentRunId: parent.runId, lease: toLeaseView(l) },
+      payload: { parentLeaseId: parent.id, parentRunId: parent.runId, lease: toLeaseView(l), entitlements },
     });
     await publish(tx, { type: "run.event", runIds: [parent.runId, runId] });
     return l;

@@ -10,6 +10,7 @@ import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { personNeedsApproval } from "@/lib/leases/delegation-rule";
 import { lockPerson } from "@/lib/people/lock";
+import { assertDelegable } from "@/lib/entitlements/check";
 import { PRODUCTION, type LeaseRequest } from "@/lib/leases/schemas";
 import { toLeaseView } from "@/lib/leases/view";
 import { signLeaseToken } from "@/lib/tokens/lease-token";
@@ -72,6 +73,8 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
     if (issuer.kind === "user" && (person.role !== issuer.role || !can(person, "leases.issue"))) {
       throw new AppError("forbidden", `Your role changed to ${person.role} while this request was under way; reload and try again`);
     }
+    // What the person may delegate (issue 15), read under their row lock: every change to it takes that lock first.
+    const entitlements = await assertDelegable(tx, person, input.grants, input.environment, { code: "unprocessable", risks });
     // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
     // read above refuses this lease; one that comes later waits for us and ends it.
     const locked = await lockAgent(tx, agent.id, "share");
@@ -115,7 +118,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
       runId,
       leaseId: l.id,
       leaseVersion: l.version,
-      payload: { lease: view, pendingBecause },
+      payload: { lease: view, pendingBecause, entitlements },
     });
     await publish(tx, { type: "run.event", runIds: [runId] });
     if (pendingBecause) {

@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { withdrawAuthority } from "@/lib/people/withdraw";
+import { lockEntitlementChanges, recheckAuthority } from "@/lib/entitlements/recheck";
 
 type UserRow = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: Date | null; createdAt: Date };
 type MembershipRow = { source: string; group: { id: string; name: string } };
@@ -44,6 +45,8 @@ export async function updatePerson(db: Db, actor: Actor, id: string, patch: Pers
   }
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return db.$transaction(async (tx) => {
+    // A role change changes what the person may delegate: serialised with entitlement changes (taken before any person's row).
+    if (patch.role) await lockEntitlementChanges(tx);
     // Locked first: a lease issued or a vote cast on this person's authority meanwhile either commits
     // before us (and is withdrawn below) or waits and sees them disabled.
     if (!(await lockPerson(tx, id, "update"))) throw notFound(`person ${id}`);
@@ -59,7 +62,9 @@ export async function updatePerson(db: Db, actor: Actor, id: string, patch: Pers
     const action = patch.status === "disabled" && before.status !== "disabled" ? "person.disabled" : patch.role && patch.role !== before.role ? "person.role_changed" : "person.updated";
     const who = { type: "user" as const, id: actor.id, label: actor.email };
     const withdrawn = action === "person.disabled" ? await withdrawAuthority(tx, id, who) : undefined;
-    await appendAudit(tx, { action, actor: who, subject: { type: "user", id }, payload: { changes: diff, passwordChanged: Boolean(passwordHash), sessionsEnded: Boolean(endsSessions), ...withdrawn } });
+    // A new role may delegate less: the leases they delegated that no longer fit are revoked (issue 15).
+    const rechecked = action === "person.role_changed" ? await recheckAuthority(tx, { userIds: [id], actor: who, reason: `role changed from ${before.role} to ${u.role}` }) : undefined;
+    await appendAudit(tx, { action, actor: who, subject: { type: "user", id }, payload: { changes: diff, passwordChanged: Boolean(passwordHash), sessionsEnded: Boolean(endsSessions), ...withdrawn, ...(rechecked ? { revokedLeases: rechecked.revokedLeases } : {}) } });
     return view;
   });
 }

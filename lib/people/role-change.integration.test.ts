@@ -31,7 +31,7 @@ describe("a role change takes effect on requests already under way", () => {
 
   it("an admin demoted to requester mid-request cannot issue critical tools without approval on the old role", async () => {
     const admin = await seedPerson(db(), { role: "admin" });
-    const demoted = await seedPerson(db(), { role: "admin" });
+    const demoted = await seedPerson(db(), { role: "admin", entitled: ["production.deploy"] });
     const agent = await seedAgent(db());
     await updatePerson(db(), admin, demoted.id, { role: "requester" });
     await expect(
