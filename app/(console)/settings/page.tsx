@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { EnforcementPointsSection } from "./_components/enforcement-points-section";
+import { EntitlementsSection } from "./_components/entitlements-section";
 import { GroupsSection } from "./_components/groups-section";
 import { PeopleSection } from "./_components/people-section";
 import { SigningKeySection } from "./_components/signing-key-section";
@@ -15,6 +16,7 @@ import { db } from "@/lib/db";
 import { listEnforcementPoints } from "@/lib/enforcement-points/enforcement-points";
 import { listPeople } from "@/lib/people/people";
 import { listGroups } from "@/lib/groups/groups";
+import { listEntitlements } from "@/lib/entitlements/entitlements";
 import { listTools } from "@/lib/tools/tools";
 import { WEBHOOK_EVENT_NAMES } from "@/lib/webhooks/schemas";
 import { listWebhooks } from "@/lib/webhooks/webhooks";
@@ -24,6 +26,7 @@ export const metadata = { title: "Settings" };
 const SECTIONS = [
   { id: "people", label: "People" },
   { id: "groups", label: "Groups" },
+  { id: "entitlements", label: "Entitlements" },
   { id: "enforcement-points", label: "Enforcement points" },
   { id: "tools", label: "Tool catalog" },
   { id: "webhooks", label: "Webhooks" },
@@ -34,12 +37,13 @@ export default async function SettingsPage() {
   const access = await pageAccess("people.manage", "/settings");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const actor = access.actor;
-  const [people, points, tools, webhooks, groups] = await Promise.all([
+  const [people, points, tools, webhooks, groups, entitlements] = await Promise.all([
     listPeople(db()),
     can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
     listTools(db()),
     can(actor, "webhooks.manage") ? listWebhooks(db()) : Promise.resolve(null),
     listGroups(db()),
+    listEntitlements(db()),
   ]);
 
   return (
@@ -70,6 +74,17 @@ export default async function SettingsPage() {
             Groups
           </h2>
           <GroupsSection groups={groups} people={people} />
+        </section>
+        <section id="entitlements" aria-labelledby="entitlements-title" className="scroll-mt-6">
+          <h2 id="entitlements-title" className="mb-3 text-lg font-semibold">
+            Entitlements
+          </h2>
+          <EntitlementsSection
+            entitlements={entitlements}
+            tools={tools}
+            groups={groups.map((g) => ({ id: g.id, label: g.name }))}
+            people={people.filter((p) => p.status === "active").map((p) => ({ id: p.id, label: p.email }))}
+          />
         </section>
         {points && (
           <section id="enforcement-points" aria-labelledby="ep-title" className="scroll-mt-6">
