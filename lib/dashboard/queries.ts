@@ -4,6 +4,7 @@ import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
+import { driftPerAgent } from "@/lib/dashboard/drift";
 import { riskOf } from "@/lib/tools/risk";
 
 /** Exposure weight of a lease by its riskiest granted tool. */
@@ -13,7 +14,7 @@ export const RISK_WEIGHT = { low: 1, medium: 2, high: 5, critical: 10 } as const
 export async function dashboard(db: Db) {
   const at = now();
   const since = new Date(at.getTime() - 24 * 3600_000);
-  const [perMinute, topDenied, escalationTimes, active, agents, pending] = await Promise.all([
+  const [perMinute, topDenied, escalationTimes, active, agents, pending, drift] = await Promise.all([
     db.$queryRaw<{ minute: Date; outcome: string; n: number }[]>(Prisma.sql`
       SELECT date_trunc('minute', "createdAt") AS minute, "outcome", count(*)::int AS n
       FROM "decisions" WHERE "createdAt" >= ${since} GROUP BY 1, 2 ORDER BY 1`),
@@ -32,6 +33,7 @@ export async function dashboard(db: Db) {
     db.$queryRaw<{ requests: number; people: number }[]>(Prisma.sql`
       SELECT count(*)::int AS requests, count(DISTINCT COALESCE(l."delegatorId", 'requester:' || l."requestedBy"))::int AS people
       FROM "escalations" e JOIN "leases" l ON l."id" = e."leaseId" WHERE e."status" = 'pending'`),
+    driftPerAgent(db, since, at),
   ]);
   const catalog = await toolCatalog(db);
   const activeLeases = active.map((l) => {
@@ -54,6 +56,7 @@ export async function dashboard(db: Db) {
     topDeniedTools: topDenied,
     escalations: { p50Seconds: t?.p50 ?? null, p90Seconds: t?.p90 ?? null, decided: t?.decided ?? 0, expired: t?.expired ?? 0, pending: pending[0]?.requests ?? 0, pendingPeople: pending[0]?.people ?? 0 },
     activeLeases,
+    driftPerAgent: drift,
     standingExposure: Math.round(activeLeases.reduce((s, l) => s + l.exposure, 0) * 10) / 10,
     dormantAgents: agents.filter((a) => (a.lastLeaseAt ?? a.createdAt).getTime() < dormantBefore).map((a) => ({ id: a.id, name: a.name })),
     orphanedAgents: agents.filter((a) => !a.owner || a.owner.status !== "active").map((a) => ({ id: a.id, name: a.name })),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateAgent } from "@/lib/agents/mutations";
+import { now } from "@/lib/clock";
+import { driftPerAgent } from "@/lib/dashboard/drift";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
 import { createHotPath } from "@/lib/decisions/hot-path";
@@ -139,5 +141,26 @@ describe("delegation", () => {
     // The child agent is advisory; the parent's intent still flags the call, from the ancestor.
     const res = await decide(db(), ep, { leaseToken: inherits.leaseToken, tool: "repo.read", resource: customer("customers/globex/1") });
     expect(res).toMatchObject({ decision: "allow", reasons: [{ code: "granted" }, { code: "intent_drift", message: expect.stringContaining(`intent of ancestor lease ${lease.id}`) }] });
+  });
+});
+
+describe("dashboard", () => {
+  it("counts off-intent decisions per agent and hour, both modes, with the enforced ones apart", async () => {
+    const advisory = await leaseFor("advisory");
+    const enforce = await leaseFor("enforce");
+    const since = new Date(now().getTime() - 3600_000);
+    for (const id of ["customers/globex/1", "customers/globex/2", "customers/acme/3"]) await decide(db(), ep, { leaseToken: advisory.leaseToken, tool: "repo.read", resource: customer(id) });
+    await decide(db(), ep, { leaseToken: enforce.leaseToken, tool: "repo.read", resource: customer("customers/globex/9") });
+    // Other tests' agents are flagged too (one database): every agent drawn, then ours looked at.
+    const d = await driftPerAgent(db(), since, new Date(now().getTime() + 1000), 10_000);
+    const mine = (key: string) => d.agents.find((a) => a.key === key);
+    expect(mine(advisory.agent.id)).toMatchObject({ name: advisory.agent.name, total: 2, enforced: 0 });
+    expect(mine(enforce.agent.id)).toMatchObject({ total: 1, enforced: 1 });
+    expect(d.hours.reduce((s, h) => s + Number(h[advisory.agent.id] ?? 0), 0)).toBe(2);
+    expect(d.agents.reduce((s, a) => s + a.total, 0)).toBe(d.total);
+    // Drawn as the dashboard does: at most five agents, the rest summed as "other".
+    const drawn = await driftPerAgent(db(), since, new Date(now().getTime() + 1000));
+    expect(drawn.agents.length).toBeLessThanOrEqual(6);
+    expect(drawn.agents.reduce((s, a) => s + a.total, 0)).toBe(drawn.total);
   });
 });

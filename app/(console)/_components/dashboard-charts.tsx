@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { Bar, BarChart, CartesianGrid, Cell, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { Dashboard } from "@/lib/dashboard/queries";
 
 export const OUTCOME_COLORS = { allow: "#10b981", escalate: "#f59e0b", deny: "#f43f5e" } as const;
@@ -103,6 +103,45 @@ export function ExposureChart({ leases }: { leases: Dashboard["activeLeases"] })
           ))}
         </Bar>
       </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+const DRIFT_COLORS = ["#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#94a3b8"];
+
+/** Off-intent decisions per agent and hour over 24 h (lib/dashboard/drift.ts); a point opens that agent's decisions in the audit log. */
+export function DriftChart({ data }: { data: Dashboard["driftPerAgent"] }) {
+  const router = useRouter();
+  const rows = data.hours.map((h) => ({ ...h, label: String(h.hour).slice(11, 16) }));
+  const open = (agentKey: string, i: number | undefined) => {
+    const h = i === undefined ? undefined : data.hours[i];
+    if (!h || agentKey === "other" || agentKey === "unknown") return;
+    const from = String(h.hour);
+    const to = new Date(new Date(from).getTime() + 3600_000).toISOString();
+    router.push(`/audit?action=decision&agentId=${encodeURIComponent(agentKey)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  };
+  return (
+    <ResponsiveContainer width="100%" height={220}>
+      <LineChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+        <XAxis dataKey="label" tick={{ fontSize: 11, fill: "#64748b" }} interval="preserveStartEnd" minTickGap={24} tickLine={false} />
+        <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} tickLine={false} axisLine={false} />
+        <Tooltip labelFormatter={(label) => `${String(label)} UTC (hour)`} contentStyle={{ fontSize: 12, borderRadius: 6 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} iconType="circle" iconSize={8} />
+        {data.agents.map((a, i) => (
+          <Line
+            key={a.key}
+            type="monotone"
+            dataKey={a.key}
+            name={`${a.name} (${a.total}${a.enforced ? `, ${a.enforced} held` : ""})`}
+            stroke={DRIFT_COLORS[i % DRIFT_COLORS.length]}
+            strokeWidth={2}
+            dot={false}
+            activeDot={{ r: 4, cursor: "pointer", onClick: (_: unknown, e: unknown) => open(a.key, (e as { index?: number }).index) }}
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
     </ResponsiveContainer>
   );
 }

@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { bucketDecisions, DecisionsChart, DeniedToolsChart, ExposureChart, type Range } from "./dashboard-charts";
+import { bucketDecisions, DecisionsChart, DeniedToolsChart, DriftChart, ExposureChart, type Range } from "./dashboard-charts";
 import { TimeLeft } from "@/components/leases/time-left";
 import { RiskBadge } from "@/components/ui/badge";
 import { BudgetBar } from "@/components/ui/budget-bar";
@@ -177,6 +177,16 @@ export function Dashboard({ initialData }: { initialData: DashboardData }) {
           </div>
         </Card>
       </div>
+
+      <Card title={`Intent drift per agent, 24 h (${d.driftPerAgent.total})`} actions={<CardLink href="/audit?action=decision">Audit</CardLink>}>
+        <div data-testid="chart-drift" data-total={d.driftPerAgent.total}>
+          {d.driftPerAgent.total ? (
+            <DriftChart data={d.driftPerAgent} />
+          ) : (
+            <Empty>No call went off its lease&apos;s declared intent in 24 h. Leases with an intent flag such calls here, per agent.</Empty>
+          )}
+        </div>
+      </Card>
 
       <div className="grid gap-6 md:grid-cols-2">
         <AgentList title="Dormant agents" testId="dormant-agents" href="/agents?flag=dormant" agents={d.dormantAgents} empty="Every agent has had a lease recently." hint="No lease for a long while: retire them if nobody needs them." />
