@@ -277,6 +277,7 @@ test.describe("Settings → Policies", () => {
 
     // Publish: the diff against the live version first, and a message is required.
     await page.getByTestId("policy-review").click();
+    await page.screenshot({ path: "test-results/artifacts/policies-admin-review.png", fullPage: true });
     const publish = page.getByTestId("policy-publish");
     await expect(publish.getByTestId("policy-diff")).toHaveAttribute("data-added", "4");
     await expect(publish.getByTestId("policy-diff")).toHaveAttribute("data-removed", "0");
@@ -322,12 +323,17 @@ test.describe("Settings → Policies", () => {
     await whatIf.getByLabel("Tool", { exact: true }).selectOption("production.deploy");
     await whatIf.getByTestId("what-if-ask").click();
     await expect(page.getByTestId("what-if-result")).toHaveAttribute("data-decision", "escalate");
+    await page.screenshot({ path: "test-results/artifacts/policies-auditor.png", fullPage: true });
   });
 
   test("people without policies.read get the 403 panel", async ({ page }) => {
     await signIn(page, DEMO.requester.email);
-    await page.goto("/settings/policies");
-    await expect(page.getByTestId("forbidden")).toContainText("policies.read");
+    const res = await page.goto("/settings/policies");
+    expect(res?.status()).toBe(403);
+    const panel = page.getByTestId("forbidden");
+    await expect(panel).toContainText("403 · Not allowed");
+    await expect(panel).toContainText("requester");
     await expect(page.getByTestId("policy-text")).toHaveCount(0);
+    await expect(page.getByRole("main")).not.toContainText("critical-tools-two-approvers");
   });
 });
