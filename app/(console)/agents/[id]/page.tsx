@@ -73,6 +73,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
           </Item>
           <Item label="Max lease">{formatDuration(agent.ceiling.maxExpiresIn)}</Item>
           <Item label="Max calls per lease">{agent.ceiling.maxToolCalls}</Item>
+          <Item label="Intent drift">{agent.driftMode === "enforce" ? "enforce: off-intent calls wait for a person" : "advisory: off-intent calls are allowed and flagged"}</Item>
           <Item label="Last lease">
             <RelativeTime iso={agent.lastLeaseAt} />
           </Item>

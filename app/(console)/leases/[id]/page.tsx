@@ -114,6 +114,17 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
             </Link>
           </Item>
           <Item label="Task reference">{lease.taskRef ? <span className="break-all">{lease.taskRef}</span> : "—"}</Item>
+          <Item label="Intent">
+            {lease.intent ? (
+              <span className="font-mono text-xs break-all" data-testid="lease-intent">
+                {Object.entries(lease.intent)
+                  .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+                  .join(" · ")}
+              </span>
+            ) : (
+              "none declared"
+            )}
+          </Item>
           <Item label="Issued">{formatUtc(lease.createdAt)}</Item>
           <Item label="Expires">{formatUtc(lease.expiresAt)}</Item>
           <Item label="Subagents">{lease.maxDelegationDepth > 0 ? `up to ${lease.maxDelegationDepth} level(s) below` : "not allowed"}{lease.depth > 0 ? ` · this lease is at depth ${lease.depth}` : ""}</Item>
