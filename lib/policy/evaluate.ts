@@ -37,7 +37,13 @@ export type PolicyResult = {
 /** What the slice's policies read (scope or conditions): what a replay's memo key must include. */
 /** resource: "none", "all" (the entity itself matters), or what of it is read (type, attr:x, tag:x). */
 type Reads = { principal: boolean; resource: "none" | "all" | Set<string>; context: Set<string> | "all" };
-type Slice = { id: string; policyIds: string[]; reads: Reads };
+/**
+ * Context attributes (top level) that the slice's policies only compare with number literals, and those
+ * literals, sorted: two values on the same side of each literal give every such policy the same answer,
+ * so the memo keys them by that bucket instead of the value (a remaining budget, in a replay).
+ */
+type Buckets = Map<string, number[]>;
+type Slice = { id: string; policyIds: string[]; reads: Reads; buckets: Buckets };
 /** `context.<path> == <literal>`: a leading conjunct of a policy's first `when`, which cannot error. */
 type Guard = { path: string[]; value: string | number | boolean };
 /** A tool's policies (by action scope), and the sets a call narrows them to by their guards. */
@@ -141,6 +147,45 @@ function readsOf(p: PolicyJson): Reads {
   return { principal, resource: resourceAll ? "all" : res.size ? res : "none", context: contextAll ? "all" : keys };
 }
 
+const COMPARISONS = ["<", "<=", ">", ">=", "==", "!="] as const;
+
+/**
+ * For each top-level context attribute a policy reads: the number literals it is compared with, when
+ * that is all that is done with it (`context.remainingToolCalls < 500`), else "exact".
+ */
+export function comparedOnly(p: PolicyJson): Map<string, number[] | "exact"> {
+  const out = new Map<string, number[] | "exact">();
+  const attrOf = (e: unknown) => {
+    const dot = (e as { "."?: { left: unknown; attr: string } } | null)?.["."];
+    return dot && isVar(dot.left, "context") ? dot.attr : undefined;
+  };
+  const num = (e: unknown) => {
+    const v = (e as { Value?: unknown } | null)?.Value;
+    return typeof v === "number" ? v : undefined;
+  };
+  const add = (attr: string, t: number | "exact") => {
+    const known = out.get(attr);
+    if (t === "exact" || known === "exact") out.set(attr, "exact");
+    else out.set(attr, [...(known ?? []), t]);
+  };
+  const walk = (e: unknown): void => {
+    if (!e || typeof e !== "object") return;
+    if (Array.isArray(e)) return e.forEach(walk);
+    const o = e as Record<string, unknown>;
+    for (const op of COMPARISONS) {
+      const x = o[op] as { left?: unknown; right?: unknown } | undefined;
+      if (!x || typeof x !== "object") continue;
+      const [attr, t] = attrOf(x.left) !== undefined ? [attrOf(x.left), num(x.right)] : [attrOf(x.right), num(x.left)];
+      if (attr !== undefined && t !== undefined) return add(attr, t);
+    }
+    const attr = attrOf(o);
+    if (attr !== undefined) return add(attr, "exact");
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(p.conditions);
+  return out;
+}
+
 /** The policies as one preparsed set (with the baseline permit) and what they read. */
 function makeSlice(set: CompiledPolicySet, policies: ParsedPolicy[]): Slice {
   const staticPolicies = Object.fromEntries([...policies.map((p) => [p.id, p.text]), [BASELINE_ID, BASELINE_TEXT]]);
@@ -158,7 +203,17 @@ function makeSlice(set: CompiledPolicySet, policies: ParsedPolicy[]): Slice {
     reads.resource = r.resource === "all" || reads.resource === "all" ? "all" : r.resource === "none" ? reads.resource : new Set([...(reads.resource === "none" ? [] : reads.resource), ...r.resource]);
     reads.context = r.context === "all" || reads.context === "all" ? "all" : new Set([...reads.context, ...r.context]);
   }
-  return { id, policyIds: policies.map((p) => p.id), reads };
+  const buckets: Buckets = new Map();
+  const exact = new Set<string>();
+  for (const p of policies) {
+    for (const [attr, t] of comparedOnly(p.json)) {
+      if (t === "exact") exact.add(attr);
+      else buckets.set(attr, [...(buckets.get(attr) ?? []), ...t]);
+    }
+  }
+  for (const attr of exact) buckets.delete(attr);
+  for (const [attr, t] of buckets) buckets.set(attr, [...new Set(t)].sort((a, b) => a - b));
+  return { id, policyIds: policies.map((p) => p.id), reads, buckets };
 }
 
 function sliceFor(set: CompiledPolicySet, tool: string): ToolSlices | null {
@@ -309,7 +364,13 @@ const MEMO_MAX = 50_000;
 function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
   const { principal, resource, context: keys } = slice.reads;
   const ctx: Record<string, unknown> = {};
-  for (const k in req.context) if (keys === "all" || keys.has(k)) ctx[k] = req.context[k];
+  for (const k in req.context) {
+    if (keys !== "all" && !keys.has(k)) continue;
+    const t = keys === "all" ? undefined : slice.buckets.get(k);
+    const v = req.context[k];
+    // The bucket: how many literals lie below the value, twice, plus one when it equals one of them.
+    ctx[k] = t && typeof v === "number" ? { bucket: 2 * t.filter((x) => x < v).length + (t.includes(v) ? 1 : 0) } : v;
+  }
   const delegator = keys === "all" || keys.has("delegator");
   // entities: Run, Agent, Person, the resource (then Role)
   const [run, agent, person, res] = req.entities as [EntityJson, EntityJson, EntityJson, EntityJson];

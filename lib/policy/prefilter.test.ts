@@ -4,7 +4,7 @@
 // context, the schema and request validation.
 import { describe, expect, it } from "vitest";
 import { cedar } from "@/lib/policy/cedar";
-import { cedarRequest, compilePolicySet, evaluatePolicy, guardsOf, type CompiledPolicySet, type PolicyCall, type PolicyResult } from "@/lib/policy/evaluate";
+import { cedarRequest, comparedOnly, compilePolicySet, evaluatePolicy, guardsOf, type CompiledPolicySet, type PolicyCall, type PolicyResult } from "@/lib/policy/evaluate";
 import type { SchemaData } from "@/lib/policy/schema";
 import { BASELINE_ID, BASELINE_TEXT } from "@/lib/policy/text";
 
@@ -119,5 +119,25 @@ describe("pre-filtered evaluation", () => {
     expect(evaluatePolicy(set, call({ tool: "repo.commit", environment: "overflow", remainingToolCalls: 5 }), new Map())).toMatchObject({ outcome: "deny", error: true, determinedBy: ["errors-after-guard"] });
     // The guard fails: Cedar never reaches the overflow, and neither do we.
     expect(evaluatePolicy(set, call({ tool: "repo.commit", environment: "production", remainingToolCalls: 5 }), new Map()).outcome).toBe("allow");
+  });
+
+  it("keys the memo by where a number the policies only compare with literals falls, not by the number", () => {
+    const set = compile(`@id("low") forbid(principal, action == Action::"production.deploy", resource) when { context.remainingToolCalls < 500 && context.remainingToolCalls != 7 };
+@id("at-least") @escalate("many") forbid(principal, action == Action::"production.deploy", resource) when { 1000 <= context.remainingToolCalls };`);
+    expect(comparedOnly(set.byId.get("low")!.json)).toEqual(new Map([["remainingToolCalls", [500, 7]]]));
+    const memo = new Map<string, PolicyResult>();
+    for (let n = 0; n < 1500; n += 1) {
+      const c = call({ remainingToolCalls: n });
+      expect(evaluatePolicy(set, c, memo)).toEqual(evaluatePolicy(set, c, new Map()));
+      if (n % 50 === 7) agrees(set, c);
+    }
+    // below 7, 7, 8-499, 500, 501-999, 1000, above: 7 answers computed, not 1,500
+    expect(memo.size).toBe(7);
+    // Anything else done with the number (arithmetic here) keys by the number itself.
+    const exact = compile(`@id("double") forbid(principal, action == Action::"production.deploy", resource) when { context.remainingToolCalls * 2 < 10 };`);
+    expect(comparedOnly(exact.byId.get("double")!.json).get("remainingToolCalls")).toBe("exact");
+    const m2 = new Map<string, PolicyResult>();
+    for (let n = 0; n < 20; n++) expect(evaluatePolicy(exact, call({ remainingToolCalls: n }), m2).outcome).toBe(n < 5 ? "deny" : "allow");
+    expect(m2.size).toBe(20);
   });
 });
