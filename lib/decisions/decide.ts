@@ -157,7 +157,27 @@ export const needsTransaction = (v: Verdict, chain?: Chain | null, input?: Decis
   v.outcome === "escalate" || (v.outcome === "allow" && (!!v.approvalId || (!!chain && !!input && recordLimits(chain.leases, input).length > 0)));
 
 function commit(db: Db, c: CommitInput): Promise<DecisionResponse> {
-  return needsTransaction(c.verdict, c.chain, c.input) ? commitInTransaction(db, c) : commitInOneStatement(db, c);
+  if (!needsTransaction(c.verdict, c.chain, c.input)) return commitInOneStatement(db, c);
+  // Record-counting allows of one lease tree wait for each other here, not in PostgreSQL: a transaction
+  // waiting there for the tree's row locks holds a pooled connection, and a burst on one constrained
+  // lease would take them all (starving every other call of this process). The locks still decide.
+  if (c.verdict.outcome === "allow" && c.chain && recordLimits(c.chain.leases, c.input).length) {
+    return inTreeQueue(c.chain.leases[c.chain.leases.length - 1]!.id, () => commitInTransaction(db, c));
+  }
+  return commitInTransaction(db, c);
+}
+
+const treeQueues = new Map<string, Promise<unknown>>();
+/** Runs `fn` after every earlier one queued on `key` (this process only), whatever they ended with. */
+function inTreeQueue<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const before = treeQueues.get(key) ?? Promise.resolve();
+  const run = before.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  treeQueues.set(key, tail);
+  void tail.then(() => {
+    if (treeQueues.get(key) === tail) treeQueues.delete(key);
+  });
+  return run;
 }
 
 type RecordLimit = { leaseId: string; max: number };
