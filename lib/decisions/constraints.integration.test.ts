@@ -116,7 +116,7 @@ describe("maxRecords: distinct resources per lease, counted atomically", () => {
     expect(await ask(leaseToken, "contracts.read", { resource: contract("c-new") })).toMatchObject({ decision: "deny", reasons: [{ code: "constraint_violated", message: expect.stringContaining(`${LIMIT} of at most ${LIMIT} records`) }] });
   });
 
-  it(`${CALLS} concurrent calls through the hot path allow exactly the limit; unconstrained calls stay on it`, async () => {
+  it(`${CALLS} concurrent calls through the hot path allow exactly the limit; an unconstrained call counts no record`, async () => {
     const { lease, leaseToken } = await seedLease(db(), { grants: [...reads({ maxRecords: LIMIT }), { tool: "repo.read" }] });
     const pool = createHotPool();
     const hot = createHotPath({ pool, db: db() });
