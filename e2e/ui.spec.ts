@@ -32,21 +32,46 @@ test.afterAll(async () => {
   contexts.clear();
 });
 
-/** Ids of seeded objects, read from the list pages (never assumed). */
-async function seededIds(page: Page): Promise<{ lease: string; run: string; agent: string }> {
-  await page.goto("/leases");
-  const lease = await page.getByTestId("lease-row").first().getAttribute("data-lease-id");
-  await page.goto("/runs");
-  const run = (await page.locator('main a[href^="/runs/run_"]').first().getAttribute("href"))!.slice("/runs/".length);
-  await page.goto("/agents");
-  const agent = (await page.locator('main a[href^="/agents/agt_"]').first().getAttribute("href"))!.slice("/agents/".length);
-  expect(lease && run && agent, "the demo seed has a lease, a run and an agent").toBeTruthy();
-  return { lease: lease!, run, agent };
+/**
+ * A lease (and so a run) of the seeded agent, issued once per worker through the API with the page's
+ * session, so every detail page has something to show.
+ */
+let issued: Promise<{ lease: string; run: string; agent: string }> | undefined;
+function seededIds(page: Page): Promise<{ lease: string; run: string; agent: string }> {
+  issued ??= (async () => {
+    const origin = new URL(test.info().project.use.baseURL!).origin;
+    const agents = (await (await page.request.get("/api/v1/agents?q=repo-maintenance")).json()) as { agents: { id: string; name: string }[] };
+    const agent = agents.agents.find((a) => a.name === "repo-maintenance-agent");
+    expect(agent, "the seeded agent").toBeTruthy();
+    const res = await page.request.post("/api/v1/leases", {
+      headers: { origin, "content-type": "application/json" },
+      data: {
+        agentId: agent!.id,
+        purpose: "e2e ui: bump lodash across the monorepo and open a pull request with the changelog",
+        environment: "staging",
+        grants: [{ tool: "repo.read" }, { tool: "repo.commit", resource: { type: "branch", ids: ["agent/*"] } }],
+        deny: ["secrets.read"],
+        expiresIn: 1800,
+        maxToolCalls: 10,
+        maxDelegationDepth: 1,
+      },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    const { lease } = (await res.json()) as { lease: { id: string; runId: string } };
+    return { lease: lease.id, run: lease.runId, agent: agent!.id };
+  })();
+  return issued;
 }
 
 async function noHorizontalScroll(page: Page, where: string) {
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  expect(scroll, `${where}: page width ${scroll}px in a ${client}px viewport`).toBeLessThanOrEqual(client);
+  const { scroll, client, culprits } = await page.evaluate(() => {
+    const client = document.documentElement.clientWidth;
+    // The innermost elements that stick out, to name the cause in the failure message.
+    const out = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > client + 1 && ![...el.children].some((c) => c.getBoundingClientRect().right > client + 1));
+    const culprits = out.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 4).join(".")} → ${Math.round(el.getBoundingClientRect().right)}px`);
+    return { scroll: document.documentElement.scrollWidth, client, culprits };
+  });
+  expect(scroll, `${where}: page width ${scroll}px in a ${client}px viewport; sticking out: ${culprits.join("; ")}`).toBeLessThanOrEqual(client);
 }
 
 async function seriousAxe(page: Page, where: string, testInfo: TestInfo): Promise<string[]> {
@@ -112,6 +137,7 @@ test.describe("status codes", () => {
 
 test.describe("titles", () => {
   test("detail pages' tab titles name their object", async ({ browser }) => {
+    test.setTimeout(60_000);
     const page = await pageAs(browser, DEMO.admin.email);
     const ids = await seededIds(page);
     await page.goto(`/leases/${ids.lease}`);
@@ -126,7 +152,7 @@ test.describe("titles", () => {
 
 test.describe("phone layout", () => {
   test("at 390 px the navigation folds behind a Menu button and no console page scrolls sideways", async ({ browser }) => {
-    test.setTimeout(60_000);
+    test.setTimeout(90_000);
     const page = await pageAs(browser, DEMO.admin.email);
     await page.setViewportSize(PHONE);
     const ids = await seededIds(page);
@@ -215,7 +241,7 @@ for (const scheme of SCHEMES) {
   for (const [size, viewport] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
     test.describe(`axe and screenshots, ${scheme}, ${size}`, () => {
       test(`${scheme} ${size}`, async ({ browser }, testInfo) => {
-        test.setTimeout(90_000);
+        test.setTimeout(180_000);
         const page = await pageAs(browser, DEMO.admin.email);
         await page.setViewportSize(viewport);
         await page.emulateMedia({ colorScheme: scheme });
@@ -228,7 +254,10 @@ for (const scheme of SCHEMES) {
           await expect(page.getByRole("main")).toBeVisible();
           problems.push(...(await seriousAxe(page, path, testInfo)));
           if (MAIN.includes(path)) {
-            await testInfo.attach(`${path === "/" ? "dashboard" : path.slice(1)}-${scheme}-${size}.png`, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+            // Written into the test's output folder (kept after a pass) and attached to the report.
+            const file = testInfo.outputPath(`${path === "/" ? "dashboard" : path.slice(1)}-${scheme}-${size}.png`);
+            await page.screenshot({ path: file, fullPage: true });
+            await testInfo.attach(file.split("/").pop()!, { path: file, contentType: "image/png" });
           }
         }
         expect(problems, "serious or critical axe violations").toEqual([]);
