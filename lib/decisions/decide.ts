@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { auditInsertSelectSql, auditInsertSql, type AuditActor, type AuditInput } from "@/lib/audit/append";
+import { noteAgentSeen } from "@/lib/agents/last-seen";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
@@ -64,6 +65,8 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
   if (!token.ok) {
     return commit(db, { ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } });
   }
+  // A valid token is the agent calling: lastSeenAt, throttled and outside the decision (never awaited).
+  void noteAgentSeen(db, token.claims.agentId);
   const catalog = await toolCatalog(db);
   const tool = catalog.get(input.tool);
   // Set when a commit found another policy version in force: this copy is reloaded up to it at least.

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import { AUDIT_COLUMNS, auditRow, type AuditInput } from "@/lib/audit/append";
+import { noteAgentSeen } from "@/lib/agents/last-seen";
 import type { EnforcementPointActor } from "@/lib/auth/enforcement-point";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
@@ -120,6 +121,8 @@ export function createHotPath(opts: { pool: pg.Pool; db: Db }): HotPath {
     const token = await verifyLeaseTokenFast(db, input.leaseToken);
     if (!token.ok) return record({ ep, input, started, claims: null, chain: null, verdict: { outcome: "deny", reasons: [{ code: token.code, message: token.message }] } }, true);
     const claims = token.claims;
+    // A valid token is the agent calling: lastSeenAt, throttled and outside the decision (never awaited).
+    void noteAgentSeen(db, claims.agentId);
     const tool = (await toolCatalog(db)).get(input.tool);
     let entry = cache.get(claims.leaseId) ?? (await load(claims.leaseId, performance.now()));
     let policy = await livePolicyFor(db, tool?.name);
