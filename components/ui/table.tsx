@@ -9,7 +9,8 @@ export const pinEndTd = "sticky right-0 z-[1] bg-white shadow-[-1px_0_0_var(--co
 
 export function TableWrap({ children, label }: { children: React.ReactNode; label?: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-xs" role="region" aria-label={label} tabIndex={label ? 0 : undefined}>
+    // relative: absolutely positioned descendants (sr-only labels) scroll with the table instead of widening the page.
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-xs" role="region" aria-label={label} tabIndex={label ? 0 : undefined}>
       {children}
     </div>
   );
