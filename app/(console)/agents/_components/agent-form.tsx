@@ -6,6 +6,7 @@ import { ToolPicker } from "./tool-picker";
 import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
+import { SECONDS, formErrors, type FormSpec } from "@/lib/schemas/form-errors";
 import { formatDuration } from "@/components/ui/time";
 import { AgentCreate, AgentPatch, type AgentView } from "@/lib/agents/schemas";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
@@ -14,9 +15,18 @@ import type { ToolView } from "@/lib/tools/schemas";
 type Person = { id: string; name: string; email: string };
 type Props = { mode: "create"; agent?: undefined; people: Person[]; tools: ToolView[] } | { mode: "edit"; agent: AgentView; people: Person[]; tools: ToolView[] };
 
-// An empty owner select fails the id pattern; say what to do instead of naming the pattern.
-const friendly = (issues: { path: PropertyKey[]; message: string }[]) =>
-  issues.map((i) => (i.path[0] === "ownerId" ? { ...i, message: "choose an owner" } : i));
+// The form's fields by the API path each sends; issues are said at the field in its words.
+const AGENT_FIELDS: FormSpec = {
+  name: { label: "Name", required: "give the agent a name", format: "lowercase letters, digits and dashes (2–63)" },
+  description: { label: "Description" },
+  // An empty owner select fails the id pattern; say what to do instead of naming the pattern.
+  ownerId: { label: "Owner", required: "choose an owner", format: "choose an owner" },
+  environments: { label: "Environments", items: ["environment", "environments"], required: "name at least one environment, e.g. staging", format: "lowercase names, e.g. staging, production" },
+  "ceiling.tools": { label: "Ceiling tools", items: ["tool", "tools"] },
+  "ceiling.maxExpiresIn": { label: "Max lease (seconds)", unit: SECONDS, required: "say how many seconds" },
+  "ceiling.maxToolCalls": { label: "Max tool calls per lease", required: "say how many calls" },
+  driftMode: { label: "Intent drift" },
+};
 
 const splitList = (s: string) => [...new Set(s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean))];
 
@@ -38,11 +48,11 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
       const common = { description, ownerId, environments: splitList(environments), ceiling, driftMode };
       if (mode === "create") {
         const body = AgentCreate.safeParse({ name: name.trim(), ...common });
-        if (!body.success) throw localIssues(friendly(body.error.issues));
+        if (!body.success) throw localIssues(body.error.issues);
         return apiFetch<{ agent: AgentView }>("/api/v1/agents", { method: "POST", body: body.data });
       }
       const body = AgentPatch.safeParse(common);
-      if (!body.success) throw localIssues(friendly(body.error.issues));
+      if (!body.success) throw localIssues(body.error.issues);
       return apiFetch<{ agent: AgentView }>(`/api/v1/agents/${agent.id}`, { method: "PATCH", body: body.data });
     },
     onMutate: () => setSaved(false),
@@ -54,8 +64,7 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
       }
     },
   });
-  const err = save.error instanceof ApiError ? save.error : null;
-  const issue = (path: string) => err?.issueFor(path);
+  const issue = formErrors(save.error instanceof ApiError ? save.error : null, AGENT_FIELDS).field;
   // Tools already in a ceiling stay listed even if the catalog no longer has them, so they can be removed.
   const listed = [...tools, ...[...ceilingTools].filter((t) => !tools.some((c) => c.name === t)).map((n) => ({ name: n, description: "", risk: "critical" as const, readOnly: false, alwaysStepUp: false, requiredApprovals: null }))];
 
@@ -108,7 +117,7 @@ export function AgentForm({ mode, agent, people, tools }: Props) {
           </select>
         </Field>
       </div>
-      <ErrorAlert error={save.error} />
+      <ErrorAlert error={save.error} fields={AGENT_FIELDS} />
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={save.isPending}>
           {save.isPending ? "Saving…" : mode === "create" ? "Create agent" : "Save changes"}

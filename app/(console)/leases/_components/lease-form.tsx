@@ -9,10 +9,24 @@ import { PermissionPreview } from "./permission-preview";
 import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
+import { MINUTES, formErrors, type FormSpec } from "@/lib/schemas/form-errors";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { LeaseRequest, type LeaseView } from "@/lib/leases/schemas";
 import type { ToolView } from "@/lib/tools/schemas";
 import type { DelegableTool } from "@/lib/entitlements/delegable";
+
+// The form's fields by the API path each sends: its issues are said at the field, in minutes for the expiry.
+const LEASE_FIELDS: FormSpec = {
+  agentId: { label: "Agent", required: "choose an agent", format: "choose an agent" },
+  environment: { label: "Environment", required: "choose an environment", format: "choose an environment" },
+  purpose: { label: "Purpose", required: "say what this run is for" },
+  taskRef: { label: "Task reference" },
+  intent: { label: "Intent" },
+  grants: { label: "Tools", items: ["tool", "tools"] },
+  expiresIn: { label: "Expires in (minutes)", unit: MINUTES, required: "say how many minutes" },
+  maxToolCalls: { label: "Call budget", required: "say how many calls" },
+  maxDelegationDepth: { label: "Delegation depth" },
+};
 
 function emptyDraft(agent: AgentOption | undefined): LeaseDraft {
   return { agentId: agent?.id ?? "", purpose: "", taskRef: "", intentText: "", environment: agent?.environments[0] ?? "", grants: {}, deny: [], expiresMinutes: "30", maxToolCalls: "30", maxDelegationDepth: "0" };
@@ -60,8 +74,7 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId, delegable }:
       router.push(`/leases/${lease.id}?issued=1`);
     },
   });
-  const err = issue.error instanceof ApiError ? issue.error : null;
-  const issueFor = (path: string) => err?.issueFor(path);
+  const issueFor = formErrors(issue.error instanceof ApiError ? issue.error : null, LEASE_FIELDS).field;
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_24rem]">
@@ -140,7 +153,7 @@ export function LeaseForm({ agents, tools, isAdmin, initialAgentId, delegable }:
             <input name="maxDelegationDepth" type="number" inputMode="numeric" min={0} max={5} value={draft.maxDelegationDepth} onChange={(e) => update({ maxDelegationDepth: e.target.value })} className={inputClass} />
           </Field>
         </div>
-        <ErrorAlert error={issue.error} />
+        <ErrorAlert error={issue.error} fields={LEASE_FIELDS} />
         <Button type="submit" disabled={issue.isPending} data-testid="lease-submit">
           {issue.isPending ? "Issuing…" : p.pendingBecause ? "Request lease (needs approval)" : "Issue lease"}
         </Button>

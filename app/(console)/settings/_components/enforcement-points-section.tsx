@@ -12,6 +12,12 @@ import { Field, inputClass } from "@/components/ui/field";
 import { pinEndTd, pinEndTh, pinStartTd, pinStartTh, tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch } from "@/lib/api/client";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const EP_FIELDS: FormSpec = {
+  name: { label: "Enforcement point name", required: "give it a name" },
+  scopes: { label: "Scopes", items: ["scope", "scopes"] },
+};
 
 type Ep = { id: string; name: string; keyPrefix: string; scopes: string[]; createdAt: string; revokedAt: string | null; lastUsedAt: string | null };
 
@@ -131,12 +137,12 @@ function CreateEp({ scopes }: { scopes: readonly string[] }) {
         }}
       >
         <h3 className="mb-3 text-sm font-semibold">Create an enforcement point</h3>
-        <Field label="Enforcement point name" className="max-w-sm">
+        <Field label="Enforcement point name" className="max-w-sm" error={formErrors(create.error, EP_FIELDS).field("name")}>
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} className={inputClass} placeholder="mcp-gateway-prod" />
         </Field>
         <CheckboxGroup legend="Scopes" options={scopes} chosen={chosen} onChange={setChosen} />
         <div className="mt-3">
-          <ErrorAlert error={create.error} />
+          <ErrorAlert error={create.error} fields={EP_FIELDS} />
         </div>
         <Button type="submit" className="mt-3" disabled={create.isPending || !name.trim() || chosen.length === 0}>
           {create.isPending ? "Creating…" : "Create key"}

@@ -12,6 +12,15 @@ import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { ROLES } from "@/lib/auth/permissions";
 import { EntitlementCreate, type EntitlementView } from "@/lib/entitlements/schemas";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const ENTITLEMENT_FIELDS: FormSpec = {
+  subjectId: { label: "Who", required: "choose who", format: "choose who" },
+  tools: { label: "Tools", items: ["tool", "tools"], required: "choose at least one tool, or every tool" },
+  environments: { label: "Environments", items: ["environment", "environments"], required: "name at least one environment, or *", format: "lowercase environment names, or *" },
+  resources: { label: "Resource scopes", items: ["scope", "scopes"], format: "one scope a line, as type: id or type: id/*" },
+  description: { label: "Description" },
+};
 
 type Subject = { id: string; label: string };
 const RISKS = ["low", "medium", "high", "critical"] as const;
@@ -135,7 +144,7 @@ function AddEntitlement({ tools, groups, people }: { tools: { name: string; risk
       router.refresh();
     },
   });
-  const issue = (k: string) => (add.error instanceof ApiError ? add.error.issueFor(k) : undefined);
+  const issue = formErrors(add.error instanceof ApiError ? add.error : null, ENTITLEMENT_FIELDS).field;
   return (
     <form
       aria-label="Add entitlement"
@@ -208,7 +217,7 @@ function AddEntitlement({ tools, groups, people }: { tools: { name: string; risk
         )}
       </div>
       <div className="mt-2">
-        <ErrorAlert error={add.error} />
+        <ErrorAlert error={add.error} fields={ENTITLEMENT_FIELDS} />
       </div>
     </form>
   );

@@ -10,6 +10,12 @@ import { Field, inputClass } from "@/components/ui/field";
 import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { GroupCreate, type GroupView } from "@/lib/groups/schemas";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const GROUP_FIELDS: FormSpec = {
+  name: { label: "Name", required: "give the group a name", format: "1 to 64 of lowercase letters, digits, '.', '_', '-'" },
+  description: { label: "Description" },
+};
 
 type Person = { id: string; email: string; name: string; status: string };
 
@@ -149,7 +155,7 @@ function AddGroup() {
       router.refresh();
     },
   });
-  const issue = (k: string) => (add.error instanceof ApiError ? add.error.issueFor(k) : undefined);
+  const issue = formErrors(add.error instanceof ApiError ? add.error : null, GROUP_FIELDS).field;
   return (
     <form
       aria-label="Add group"
@@ -182,7 +188,7 @@ function AddGroup() {
         )}
       </div>
       <div className="mt-2">
-        <ErrorAlert error={add.error} />
+        <ErrorAlert error={add.error} fields={GROUP_FIELDS} />
       </div>
     </form>
   );

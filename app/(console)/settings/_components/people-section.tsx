@@ -11,6 +11,14 @@ import { formatUtc } from "@/components/ui/time";
 import { ApiError, apiFetch, localIssues } from "@/lib/api/client";
 import { ROLES } from "@/lib/auth/permissions";
 import { PersonCreate } from "@/lib/people/schemas";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const PERSON_FIELDS: FormSpec = {
+  name: { label: "Name", required: "give their name" },
+  email: { label: "Email", required: "give their email address" },
+  role: { label: "Role" },
+  password: { label: "Initial password" },
+};
 
 type Person = { id: string; email: string; name: string; role: string; status: string; lastLoginAt: string | null; groups?: { id: string; name: string; source: string }[] };
 
@@ -107,7 +115,7 @@ function AddPerson() {
       router.refresh();
     },
   });
-  const issue = (k: string) => (add.error instanceof ApiError ? add.error.issueFor(k) : undefined);
+  const issue = formErrors(add.error instanceof ApiError ? add.error : null, PERSON_FIELDS).field;
   return (
     <form
       aria-label="Add person"
@@ -152,7 +160,7 @@ function AddPerson() {
         )}
       </div>
       <div className="mt-2">
-        <ErrorAlert error={add.error} />
+        <ErrorAlert error={add.error} fields={PERSON_FIELDS} />
       </div>
     </form>
   );

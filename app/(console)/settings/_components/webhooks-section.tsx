@@ -13,6 +13,12 @@ import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch, type ApiError } from "@/lib/api/client";
 import type { WebhookView } from "@/lib/webhooks/schemas";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const WEBHOOK_FIELDS: FormSpec = {
+  url: { label: "Endpoint URL", required: "give the endpoint's address" },
+  events: { label: "Events", items: ["event", "events"] },
+};
 
 const DELIVERY_TONE: Record<string, Tone> = { delivered: "green", pending: "amber", failed: "red" };
 
@@ -177,12 +183,12 @@ function CreateWebhook({ events }: { events: readonly string[] }) {
         }}
       >
         <h3 className="mb-3 text-sm font-semibold">Add a webhook</h3>
-        <Field label="Endpoint URL" className="max-w-xl" error={create.error?.issueFor?.("url")}>
+        <Field label="Endpoint URL" className="max-w-xl" error={formErrors(create.error, WEBHOOK_FIELDS).field("url")}>
           <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} required maxLength={2000} className={inputClass} placeholder="https://chat.example.com/hooks/lanyard" />
         </Field>
         <CheckboxGroup legend="Events" options={events} chosen={chosen} onChange={setChosen} />
         <div className="mt-3">
-          <ErrorAlert error={create.error} />
+          <ErrorAlert error={create.error} fields={WEBHOOK_FIELDS} />
         </div>
         <Button type="submit" className="mt-3" disabled={create.isPending || !url.trim() || chosen.length === 0}>
           {create.isPending ? "Adding…" : "Add webhook"}

@@ -9,6 +9,14 @@ import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
 import { SecretPairs, pairsToRecord, type Pair } from "@/components/ui/secret-pairs";
 import { apiFetch, type ApiError } from "@/lib/api/client";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const CONNECTION_FIELDS: FormSpec = {
+  name: { label: "Name", required: "give the connection a name", format: "lowercase letters, digits and dashes" },
+  "transport.command": { label: "Command", required: "give the command to run" },
+  "transport.args": { label: "Arguments" },
+  "transport.url": { label: "URL", required: "give the upstream's address" },
+};
 
 /** One argument a line: arguments may hold spaces, and nothing here runs a shell. */
 const argsOf = (text: string) => text.split("\n").map((a) => a.trim()).filter(Boolean);
@@ -62,7 +70,7 @@ export function AddConnection({ points }: { points: EpOption[] }) {
           </p>
         )}
         <div className="grid gap-3 sm:grid-cols-2">
-          <Field label="Name" hint="Lowercase; prefixes its tools when two connections offer the same name." error={create.error?.issueFor?.("name")}>
+          <Field label="Name" hint="Lowercase; prefixes its tools when two connections offer the same name." error={formErrors(create.error, CONNECTION_FIELDS).field("name")}>
             <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={40} className={`${inputClass} font-mono`} placeholder="filesystem" autoComplete="off" />
           </Field>
           <fieldset className="text-sm">
@@ -79,10 +87,10 @@ export function AddConnection({ points }: { points: EpOption[] }) {
         </div>
         {type === "stdio" ? (
           <div className="mt-3 grid gap-3 sm:grid-cols-2">
-            <Field label="Command" error={create.error?.issueFor?.("transport.command")}>
+            <Field label="Command" error={formErrors(create.error, CONNECTION_FIELDS).field("transport.command")}>
               <input value={command} onChange={(e) => setCommand(e.target.value)} required maxLength={1000} className={`${inputClass} font-mono`} placeholder="npx" autoComplete="off" />
             </Field>
-            <Field label="Arguments" hint="One a line." error={create.error?.issueFor?.("transport.args")}>
+            <Field label="Arguments" hint="One a line." error={formErrors(create.error, CONNECTION_FIELDS).field("transport.args")}>
               <textarea value={args} onChange={(e) => setArgs(e.target.value)} rows={3} className={`${inputClass} font-mono`} placeholder={"-y\n@modelcontextprotocol/server-filesystem\n/srv/repo"} />
             </Field>
             <div className="sm:col-span-2">
@@ -91,7 +99,7 @@ export function AddConnection({ points }: { points: EpOption[] }) {
           </div>
         ) : (
           <div className="mt-3 grid gap-3">
-            <Field label="URL" className="max-w-xl" error={create.error?.issueFor?.("transport.url")}>
+            <Field label="URL" className="max-w-xl" error={formErrors(create.error, CONNECTION_FIELDS).field("transport.url")}>
               <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} required maxLength={2000} className={`${inputClass} font-mono`} placeholder="https://mcp.example.com/mcp" />
             </Field>
             <SecretPairs legend="Headers" nameLabel="Header" pairs={headers} onChange={setHeaders} testId="header-pairs" hint="Values are stored encrypted and never shown again." />
@@ -103,7 +111,7 @@ export function AddConnection({ points }: { points: EpOption[] }) {
           <p className="mt-3 text-sm text-slate-600">No enforcement-point key has the connections:read scope yet: make one under Settings → Enforcement points for the gateway, then assign it here.</p>
         )}
         <div className="mt-3">
-          <ErrorAlert error={create.error} />
+          <ErrorAlert error={create.error} fields={CONNECTION_FIELDS} />
         </div>
         <Button type="submit" className="mt-3" disabled={create.isPending || !name.trim() || (type === "stdio" ? !command.trim() : !url.trim())}>
           {create.isPending ? "Adding…" : "Add connection"}

@@ -11,6 +11,18 @@ import { Field, inputClass } from "@/components/ui/field";
 import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
 import { formatUtc } from "@/components/ui/time";
 import { apiFetch, type ApiError } from "@/lib/api/client";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
+
+const CREDENTIAL_FIELDS: FormSpec = {
+  name: { label: "Credential name", required: "give the credential a name" },
+  inject: { label: "Variable or header name", required: "say where it goes" },
+  value: { label: "Secret value", required: "paste the secret" },
+  audience: { label: "Audience", required: "give the upstream's identifier" },
+  ttlSeconds: { label: "Token lifetime (seconds)" },
+  adminUrl: { label: "Admin connection URL", required: "give the admin connection's address" },
+  groupRole: { label: "Group role", required: "name the group role" },
+  database: { label: "Database" },
+};
 
 const KIND_LABEL = { static: "static secret", obo: "on-behalf-of token", "postgres-dynamic": "dynamic PostgreSQL login" } as const;
 type Kind = keyof typeof KIND_LABEL;
@@ -185,7 +197,7 @@ function AddCredential({ connection: c, onDone }: { connection: ConnectionView; 
       onDone();
     },
   });
-  const issue = (p: string) => create.error?.issueFor?.(p);
+  const issue = formErrors(create.error, CREDENTIAL_FIELDS).field;
   if (!tools.length) return <p className="mt-2 text-sm text-amber-900">Map at least one tool first: a credential serves catalog tools this connection maps.</p>;
   return (
     <form
@@ -252,7 +264,7 @@ function AddCredential({ connection: c, onDone }: { connection: ConnectionView; 
       </div>
       <CheckboxGroup legend="Serves these tools" options={tools} chosen={chosen} onChange={setChosen} />
       <div className="mt-3">
-        <ErrorAlert error={create.error} />
+        <ErrorAlert error={create.error} fields={CREDENTIAL_FIELDS} />
       </div>
       <Button type="submit" className="mt-3" disabled={create.isPending || !name.trim() || !target.trim() || chosen.length === 0} data-testid="credential-create">
         {create.isPending ? "Storing…" : "Store credential"}
