@@ -4,6 +4,7 @@ import type { Db } from "@/lib/db";
 import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import type { Grant } from "@/lib/leases/schemas";
 import { explainPolicy } from "@/lib/policy/explain";
+import type { Drift, Intent } from "@/lib/intent/schemas";
 
 /**
  * Everything behind one decision, in one place — "which human approved this, which agent executed
@@ -46,6 +47,8 @@ export async function explainDecision(db: Db, decisionId: string) {
       approvalId: d.approvalId,
       latencyMs: d.latencyMs,
       enforcementPoint: d.enforcementPoint,
+      // How the call was off its lease chain's intent (null: on-intent, or no intent declared).
+      drift: (d.drift ?? null) as Drift | null,
     },
     callOutcome: reported
       ? { status: reported.status, resultDigest: reported.resultDigest, durationMs: reported.durationMs, summary: reported.summary, at: reported.createdAt.toISOString() }
@@ -59,6 +62,7 @@ export async function explainDecision(db: Db, decisionId: string) {
           id: lease.id,
           runId: lease.runId,
           purpose: lease.purpose,
+          intent: (lease.intent ?? null) as Intent | null,
           environment: lease.environment,
           versionInForce: d.leaseVersion,
           grantsInForce: [...baseGrants, ...added],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { updateAgent } from "@/lib/agents/mutations";
+import { explainDecision } from "@/lib/audit/explain";
 import { now } from "@/lib/clock";
 import { driftPerAgent } from "@/lib/dashboard/drift";
 import { db } from "@/lib/db";
@@ -54,6 +55,9 @@ describe("intent drift through decide()", () => {
     expect(row.drift).toEqual({ mode: "enforce", findings: [{ dimension: "resource", leaseId: lease.id, expected: "customers/acme/…", actual: "record customers/globex/42" }] });
     const event = await db().auditEvent.findFirstOrThrow({ where: { decisionId: offTask.decisionId, action: "decision" } });
     expect((event.payload as { drift?: unknown }).drift).toEqual(row.drift);
+    const explained = await explainDecision(db(), offTask.decisionId);
+    expect(explained.decision.drift).toEqual(row.drift);
+    expect(explained.lease?.intent).toEqual(ACME);
 
     // A person looks and lets this one call through; the next unrelated record waits again.
     const approver = await seedPerson(db(), { role: "approver" });

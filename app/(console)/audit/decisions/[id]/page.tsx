@@ -197,6 +197,22 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
                 ))}
               </ul>
             </dd>
+            {d.drift && (
+              <>
+                <dt className="text-slate-500">Intent drift</dt>
+                <dd data-testid="explain-drift">
+                  <span className="text-xs font-medium text-amber-900">{d.drift.mode === "enforce" ? "off-intent, held for a person (enforce)" : "off-intent, allowed and flagged (advisory)"}</span>
+                  <ul className="mt-1 text-xs">
+                    {d.drift.findings.map((f, i) => (
+                      <li key={i}>
+                        <span className="font-mono font-semibold">{f.dimension}</span>: expected {f.expected}, got <span className="font-mono">{f.actual}</span>
+                        {f.leaseId !== x.lease?.id && <span className="text-slate-500"> (intent of lease {f.leaseId})</span>}
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Policy</dt>
             <dd data-testid="explain-policy">
               {x.policy ? (
