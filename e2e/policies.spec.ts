@@ -282,6 +282,7 @@ test.describe("Settings → Policies", () => {
     await expect(publish.getByTestId("policy-diff")).toHaveAttribute("data-added", "4");
     await expect(publish.getByTestId("policy-diff")).toHaveAttribute("data-removed", "0");
     await expect(publish.locator('[data-diff="add"]').filter({ hasText: `@id("${id}")` })).toHaveCount(1);
+    await expect(publish.locator('[data-diff="fold"]').first()).toContainText("unchanged lines"); // the untouched start of the file is folded
     await expect(page.getByTestId("policy-publish-submit")).toBeDisabled();
     const message = `e2e: deny ${agent.name}'s reads`;
     await publish.getByLabel("Message").fill(message);
