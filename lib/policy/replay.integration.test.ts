@@ -8,7 +8,8 @@ import { stopListening } from "@/lib/events/bus";
 import { replayPolicy } from "@/lib/policy/replay";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
-import { seedAgent, seedLease, seedPerson } from "@/test/factories";
+import { decide } from "@/lib/decisions/decide";
+import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 
 const N = 10_000;
 const TOOLS = ["repo.read", "repo.commit", "production.deploy", "contracts.read"];
@@ -108,5 +109,21 @@ describe("replay", () => {
     expect(both.map((b) => b.status).sort()).toEqual(["fulfilled", "rejected"]);
     expect((both.find((b) => b.status === "rejected") as PromiseRejectedResult).reason).toMatchObject({ status: 429 });
     await expect(replayPolicy(db(), { text: `forbid(principal, action == Action::"no.such", resource);`, ...window })).rejects.toMatchObject({ status: 422 });
+  });
+
+  it("replays the remaining budget each decision had: the lease's allows before it, oldest first", async () => {
+    const { actor: ep } = await seedEnforcementPoint(db());
+    const agent = await seedAgent(db());
+    const { leaseToken } = await seedLease(db(), { agentId: agent.id, maxToolCalls: 5 });
+    const since = new Date(Date.now() - 1000).toISOString();
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const d = await decide(db(), ep, { leaseToken, tool: "repo.read" });
+      expect(d.decision).toBe("allow");
+      ids.push(d.decisionId);
+    }
+    // Remaining before each: 5, 4, 3: only the third is under 4.
+    const r = await replayPolicy(db(), { text: `@id("low-budget") forbid(principal in Agent::"${agent.id}", action == Action::"repo.read", resource) when { context.remainingToolCalls < 4 };`, since });
+    expect(r.changed.filter((c) => c.agentId === agent.id)).toEqual([expect.objectContaining({ decisionId: ids[2], from: "allow", to: "deny", policyIds: ["low-budget"] })]);
   });
 });
