@@ -2,7 +2,10 @@
 // 1. per decision: evaluateChain (lease rules, then policy) with no policy published, with 100
 //    policies spread over the catalog's tools, and with 100 policies all on the called tool; each call
 //    on a new resource (policies read its tier tag: 7 values); then the same "cold", each call a Cedar
-//    evaluation (no memo); p50/p99 over BENCH_CALLS calls, in this process;
+//    evaluation (no memo); p50/p99 over BENCH_CALLS calls, in this process. The calls are in production
+//    and the policies' guards (context.environment == "env<i>") name other environments, so narrowing
+//    leaves none of them; two more cold cases where it cannot help: no guards (7 policies on the tool),
+//    and 100 on the tool whose guards all hold;
 // 2. replay: BENCH_DECISIONS past decisions (default 100,000, one INSERT … SELECT generate_series over
 //    200 leases) replayed under a 100-policy draft and under a 2-policy draft, through lib/policy/replay.
 import path from "node:path";
@@ -47,6 +50,13 @@ const spread = Array.from({ length: 100 }, (_, i) => {
   return `@id("p${i}") forbid(principal, action == Action::"${tool}", resource) when { context.environment == "env${i}" && !(context.delegator in Role::"admin") && resource.hasTag("tier") && resource.getTag("tier") == "t${i}" };`;
 }).join("\n");
 const oneTool = Array.from({ length: 100 }, (_, i) => `@id("q${i}") forbid(principal, action == Action::"repo.read", resource) when { context.environment == "env${i}" && context.remainingToolCalls > ${i} };`).join("\n");
+// The same shapes where narrowing by guards cannot help: every policy's guard holds for the calls (100
+// on the tool), or the policies have no guard (the spread without its environment test: 7 on the tool).
+const oneToolMatching = Array.from({ length: 100 }, (_, i) => `@id("m${i}") forbid(principal, action == Action::"repo.read", resource) when { context.environment == "production" && context.remainingToolCalls > ${20_000 + i} };`).join("\n");
+const spreadUnguarded = Array.from({ length: 100 }, (_, i) => {
+  const tool = CATALOG[i % CATALOG.length]!.name;
+  return `@id("u${i}") forbid(principal, action == Action::"${tool}", resource) when { !(context.delegator in Role::"admin") && resource.hasTag("tier") && resource.getTag("tier") == "t${i}" };`;
+}).join("\n");
 const small = `@id("prod-deploy") forbid(principal, action == Action::"production.deploy", resource) when { context.environment == "production" } unless { context.delegator in Role::"admin" };
 @id("writes-escalate") @escalate("writes in production") forbid(principal, action in Action::"write", resource) when { context.environment == "production" && context.remainingToolCalls < 500 };`;
 
@@ -78,6 +88,8 @@ try {
     ["100 policies all on the tool", compiled(oneTool), false],
     ["100 over 16 tools, cold (no memo: every call a Cedar evaluation)", compiled(spread), true],
     ["100 on the tool, cold", compiled(oneTool), true],
+    ["100 over 16 tools, no guards (7 on the tool), cold", compiled(spreadUnguarded), true],
+    ["100 on the tool, every guard holds, cold", compiled(oneToolMatching), true],
   ] as const;
   out(`\nper decision: evaluateChain for repo.read, ${fmt(CALLS)} calls each after 2,000 warm-ups`);
   out(`| case | p50 ms | p99 ms |`);
