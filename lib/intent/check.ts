@@ -18,7 +18,9 @@ export const callLimit = (expectedCalls: number) => Math.floor(expectedCalls * D
  * one. Pure; empty means on-intent. Dimensions a call cannot be compared on are not findings: a call
  * without a resource is not checked against `resources` or `dataClasses`. A resource whose dataClass
  * is missing is off an intent that names data classes (as constraints do, unknown is not assumed safe).
- * `calls` counts this call: the lease's toolCallsUsed (every call of its subtree) plus one.
+ * `calls` counts this call: the lease's toolCallsUsed (every call of its subtree) plus one. It is the
+ * count the chain was read with: calls decided at the same moment may each see the same count, so a burst
+ * can pass the limit by its concurrency before one is flagged (the budget, not intent, is the hard cap).
  */
 export function intentFindings(chain: IntentLease[], call: IntentCall): DriftFinding[] {
   const out: DriftFinding[] = [];
