@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditRow } from "@/lib/audit/append";
-import { listAuditEvents } from "@/lib/audit/explore";
+import { actionsMatching, listAuditEvents } from "@/lib/audit/explore";
+import { AuditExportQuery, AuditFilterQuery, AuditPageQuery } from "@/lib/audit/schemas";
+import { fromZod } from "@/lib/errors";
+import { formErrors } from "@/lib/schemas/form-errors";
+import { AUDIT_FILTER_FIELDS } from "@/app/(console)/audit/_components/audit-filter-bar";
 import { db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 
@@ -73,6 +77,31 @@ describe("audit explorer queries", () => {
     const needle = await all({ q: `needle-${tag}`, limit: 50 });
     expect(needle).toHaveLength(1);
     expect((needle[0]!.payload as { note: string }).note).toBe(`needle-${tag}`);
+  });
+
+  it("takes an event type's family or prefix: lease finds lease.*", async () => {
+    for (const action of ["lease", "lease.", "lea"]) {
+      const events = await all({ action, agentId: agentA, limit: 50 });
+      expect(events).toHaveLength(5);
+      expect(events.every((e) => e.action === "lease.revoked")).toBe(true);
+    }
+    expect(actionsMatching("escalation")).toEqual(["escalation", "escalation.created", "escalation.voted", "escalation.vote_withdrawn", "escalation.decided", "escalation.cancelled", "escalation.consumed"]);
+    // An exact type is still itself (decision also heads the decision.* family).
+    expect(actionsMatching("lease.revoked")).toEqual(["lease.revoked"]);
+    expect(await all({ action: "nothing.like.this", agentId: agentA, limit: 50 })).toHaveLength(0);
+  });
+
+  it("refuses a reversed range once, at To; a bad date is said once at its field", () => {
+    const reversed = AuditPageQuery.safeParse({ from: "2030-01-03T00:00:00Z", to: "2030-01-01T00:00:00Z" });
+    expect(reversed.success).toBe(false);
+    expect(reversed.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([["to", "must not be before From"]]);
+    expect(AuditExportQuery.safeParse({ from: "2030-01-03T00:00:00Z", to: "2030-01-01T00:00:00Z" }).success).toBe(false);
+    expect(AuditFilterQuery.safeParse({ from: "2030-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z" }).success).toBe(true);
+    const bad = AuditPageQuery.safeParse({ from: "yesterday" });
+    const f = formErrors(fromZod(bad.error!), AUDIT_FILTER_FIELDS);
+    expect(f.field("from")).toBe("a date and time, like 2026-01-31T09:00Z");
+    expect(f.summary).toBe("Check the field: From (UTC).");
+    expect(f.unplaced).toEqual([]);
   });
 
 });

@@ -1,4 +1,5 @@
 import { Prisma } from "@/lib/generated/prisma/client";
+import { AUDIT_ACTIONS } from "@/lib/audit/append";
 import { CHAINED_COLUMNS, type ChainedEvent } from "@/lib/audit/chain";
 import type { AuditEventView, AuditFilters } from "@/lib/audit/schemas";
 import type { Db } from "@/lib/db";
@@ -20,10 +21,23 @@ export function auditWhere(f: AuditFilters, cursor?: bigint): Prisma.Sql {
   if (f.to) parts.push(Prisma.sql`"at" <= ${new Date(f.to)}`);
   if (cursor !== undefined) parts.push(Prisma.sql`"seq" < ${cursor}`);
   if (f.actor) parts.push(Prisma.sql`("actorId" = ${f.actor} OR "actorLabel" = ${f.actor})`);
-  const eq: [keyof AuditFilters, string][] = [["agentId", "agentId"], ["runId", "runId"], ["leaseId", "leaseId"], ["escalationId", "escalationId"], ["decisionId", "decisionId"], ["tool", "tool"], ["outcome", "outcome"], ["action", "action"]];
+  const eq: [keyof AuditFilters, string][] = [["agentId", "agentId"], ["runId", "runId"], ["leaseId", "leaseId"], ["escalationId", "escalationId"], ["decisionId", "decisionId"], ["tool", "tool"], ["outcome", "outcome"]];
   for (const [key, column] of eq) if (f[key]) parts.push(Prisma.sql`${Prisma.raw(`"${column}"`)} = ${f[key]}`);
+  if (f.action) parts.push(Prisma.sql`"action" = ANY(${actionsMatching(f.action)})`);
   if (f.q) parts.push(Prisma.sql`${SEARCH_DOCUMENT} @@ plainto_tsquery('simple', ${f.q})`);
   return parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, " AND ")}` : Prisma.empty;
+}
+
+/**
+ * An event type, or a family or prefix of the known ones: "escalation" (or "escalation.", "escal")
+ * finds every escalation.*. Expanded to the known actions, so it stays an equality on the action index.
+ */
+export function actionsMatching(action: string): string[] {
+  const v = action.trim();
+  const family = v.endsWith(".") ? v : `${v}.`;
+  const matched = AUDIT_ACTIONS.filter((a) => a === v || a.startsWith(family));
+  const loose = matched.length ? matched : AUDIT_ACTIONS.filter((a) => a.startsWith(v));
+  return [...new Set([v, ...loose])];
 }
 
 /** Below this many estimated matches, a free-text page gathers every match through the GIN index and sorts them. */

@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from "@/lib/audit/append";
 import type { Db } from "@/lib/db";
 
 /** What the explorer's pickers offer: agents by name, the catalog's tools, and the event types seen so far. */
@@ -14,5 +15,8 @@ export async function auditFilterOptions(db: Db) {
       )
       SELECT "action" FROM a WHERE "action" IS NOT NULL`,
   ]);
-  return { agents, tools: tools.map((t) => t.name), actions: actions.map((a) => a.action) };
+  // Offered: each family (escalation finds escalation.*), then every known type, then any other seen.
+  const known = AUDIT_ACTIONS.filter((a) => a !== "test.event");
+  const families = [...new Set(known.filter((a) => a.includes(".")).map((a) => a.split(".")[0]!))];
+  return { agents, tools: tools.map((t) => t.name), actions: [...new Set([...families, ...known, ...actions.map((a) => a.action)])] };
 }

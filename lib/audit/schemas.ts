@@ -13,16 +13,22 @@ export const AuditFilters = z.object({
   decisionId: Text(64).optional(),
   tool: Text(100).optional(),
   outcome: Text(20).optional().describe("allow | deny | escalate, or a vote/settlement outcome"),
-  action: Text(60).optional().describe("event type, e.g. decision, lease.revoked"),
+  action: Text(60).optional().describe("event type, e.g. lease.revoked, or a family: escalation finds every escalation.*"),
   q: Text(200).trim().min(1).optional().describe("free text over action, actor, tool and payload"),
 });
 export type AuditFilters = z.infer<typeof AuditFilters>;
 
+/** A reversed range would silently match nothing: refuse it, once, at To. */
+function rangeInOrder(f: { from?: string; to?: string }, ctx: z.RefinementCtx) {
+  if (f.from && f.to && Date.parse(f.to) < Date.parse(f.from)) ctx.addIssue({ code: "custom", path: ["to"], message: "must not be before From" });
+}
+/** The filters with their range checked (the page's first render; the routes' queries check it too). */
+export const AuditFilterQuery = AuditFilters.superRefine(rangeInOrder);
 export const AuditPageQuery = AuditFilters.extend({
   cursor: Seq.optional().describe("a seq from nextCursor"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-export const AuditExportQuery = AuditFilters.extend({ format: z.enum(["jsonl", "csv"]).default("jsonl") });
+}).superRefine(rangeInOrder);
+export const AuditExportQuery = AuditFilters.extend({ format: z.enum(["jsonl", "csv"]).default("jsonl") }).superRefine(rangeInOrder);
 export const AuditVerifyQuery = z.object({
   from: z.union([Seq, IsoTime, IsoDate]).optional().describe("a seq, or an ISO time"),
   to: z.union([Seq, IsoTime, IsoDate]).optional().describe("a seq, or an ISO time"),

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { type SearchParams } from "@/lib/api/search-params";
 import { listAuditEvents } from "@/lib/audit/explore";
 import { auditFilterOptions } from "@/lib/audit/filter-options";
-import { AuditFilters } from "@/lib/audit/schemas";
+import { AuditFilterQuery } from "@/lib/audit/schemas";
 import { pageAccess } from "@/lib/auth/page-guard";
 import { db } from "@/lib/db";
 
@@ -18,7 +18,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const filters = activeFilters(loadAuditFilters(await searchParams));
   // The first page of the URL's filter is rendered here; a filter the API would refuse is left to the
   // client, which shows the API's own message.
-  const parsed = AuditFilters.safeParse(filters);
+  const parsed = AuditFilterQuery.safeParse(filters);
   const [options, page] = await Promise.all([auditFilterOptions(db()), parsed.success ? listAuditEvents(db(), { ...parsed.data, limit: PAGE_SIZE }) : null]);
   return (
     <div>

@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { apiFetch } from "@/lib/api/client";
 import type { AuditEventView } from "@/lib/audit/schemas";
-import { AuditFilterBar, type FilterOptions } from "./audit-filter-bar";
+import { AUDIT_FILTER_FIELDS, AuditFilterBar, type FilterOptions } from "./audit-filter-bar";
 import { AuditTable } from "./audit-table";
 import { EventDrawer } from "./event-drawer";
 import { activeFilters, auditFilterParsers, PAGE_SIZE, type AuditFilterValues, type AuditPage } from "./filters";
@@ -53,7 +53,7 @@ export function AuditExplorer({ options, initial }: { options: FilterOptions; in
 
   return (
     <div>
-      <AuditFilterBar filters={filters} setFilters={setFilters} options={options} />
+      <AuditFilterBar filters={filters} setFilters={setFilters} options={options} error={query.error} />
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-slate-600" data-testid="audit-count" data-count={events.length} data-complete={String(!hasNextPage)} aria-live="polite">
           {query.isPending ? (
@@ -82,7 +82,7 @@ export function AuditExplorer({ options, initial }: { options: FilterOptions; in
       </div>
       <VerifyResultPanel verify={verify} />
       {query.error ? (
-        <ErrorAlert error={query.error} testId="audit-error" />
+        <ErrorAlert error={query.error} fields={AUDIT_FILTER_FIELDS} testId="audit-error" />
       ) : !query.isPending && events.length === 0 ? (
         <EmptyState title={filtered ? "No events match these filters" : "No audit events yet"}>
           {filtered ? "Widen the time range or remove a filter." : "Every console action and every decision is recorded here as it happens."}

@@ -1,10 +1,22 @@
 "use client";
 import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
 import { FILTER_KEYS, OUTCOMES, type AuditFilterValues } from "./filters";
 
 export type FilterOptions = { agents: { id: string; name: string }[]; tools: string[]; actions: string[] };
 type SetFilters = (next: Partial<AuditFilterValues> | null) => unknown;
+
+/** The API's issues about a filter are said at its field, once (the explorer's alert only names it). */
+export const AUDIT_FILTER_FIELDS: FormSpec = {
+  q: { label: "Search" },
+  actor: { label: "Actor" },
+  runId: { label: "Run" },
+  leaseId: { label: "Lease" },
+  action: { label: "Event type" },
+  from: { label: "From (UTC)", format: "a date and time, like 2026-01-31T09:00Z" },
+  to: { label: "To (UTC)", format: "a date and time, like 2026-01-31T17:00Z" },
+};
 
 /** `datetime-local` speaks UTC here, like every time the console shows. */
 const toLocalInput = (iso: string | null) => (iso && !Number.isNaN(Date.parse(iso)) ? new Date(iso).toISOString().slice(0, 16) : "");
@@ -22,7 +34,8 @@ const PRESETS = [
  * the URL (see filters.ts), so the query is the link. The form is re-keyed on each URL change, so
  * back/forward and shared links show what is applied.
  */
-export function AuditFilterBar({ filters, setFilters, options }: { filters: AuditFilterValues; setFilters: SetFilters; options: FilterOptions }) {
+export function AuditFilterBar({ filters, setFilters, options, error }: { filters: AuditFilterValues; setFilters: SetFilters; options: FilterOptions; error?: Error | null }) {
+  const issue = formErrors(error, AUDIT_FILTER_FIELDS).field;
   function apply(form: HTMLFormElement) {
     const data = new FormData(form);
     const next: Partial<AuditFilterValues> = {};
@@ -53,7 +66,7 @@ export function AuditFilterBar({ filters, setFilters, options }: { filters: Audi
       }}
     >
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-6">
-        <Field label="Search" className="col-span-2 xl:col-span-2">
+        <Field label="Search" className="col-span-2 xl:col-span-2" error={issue("q")}>
           <input name="q" type="search" defaultValue={filters.q ?? ""} placeholder="words in the event, actor, tool or payload" className={inputClass} />
         </Field>
         <Field label="Agent">
@@ -89,27 +102,27 @@ export function AuditFilterBar({ filters, setFilters, options }: { filters: Audi
             ))}
           </select>
         </Field>
-        <Field label="Event type">
-          <input name="action" list="audit-actions" defaultValue={filters.action ?? ""} placeholder="e.g. decision" className={`${inputClass} font-mono`} />
+        <Field label="Event type" hint="a type, or a family: escalation finds escalation.*" error={issue("action")}>
+          <input name="action" list="audit-actions" defaultValue={filters.action ?? ""} placeholder="e.g. escalation" className={`${inputClass} font-mono`} />
         </Field>
         <datalist id="audit-actions">
           {options.actions.map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
-        <Field label="Actor">
+        <Field label="Actor" error={issue("actor")}>
           <input name="actor" defaultValue={filters.actor ?? ""} placeholder="email, usr_, ep_ or run_ id" className={inputClass} />
         </Field>
-        <Field label="Run">
+        <Field label="Run" error={issue("runId")}>
           <input name="runId" defaultValue={filters.runId ?? ""} placeholder="run_…" className={`${inputClass} font-mono`} />
         </Field>
-        <Field label="Lease">
+        <Field label="Lease" error={issue("leaseId")}>
           <input name="leaseId" defaultValue={filters.leaseId ?? ""} placeholder="lse_…" className={`${inputClass} font-mono`} />
         </Field>
-        <Field label="From (UTC)">
+        <Field label="From (UTC)" error={issue("from")}>
           <input name="from" type="datetime-local" defaultValue={toLocalInput(filters.from)} className={inputClass} />
         </Field>
-        <Field label="To (UTC)">
+        <Field label="To (UTC)" error={issue("to")}>
           <input name="to" type="datetime-local" defaultValue={toLocalInput(filters.to)} className={inputClass} />
         </Field>
       </div>
