@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, signIn } from "./support/auth";
+import { DEMO, apiSession, signIn } from "./support/auth";
 
 const AGENT = "repo-maintenance-agent";
 
@@ -94,27 +94,48 @@ test.describe("Lease issuance", () => {
     await expect(page.getByTestId("lease-status")).toHaveText("revoked");
   });
 
-  test("a critical tool makes the preview say the lease starts pending approval", async ({ page }) => {
-    await signIn(page, DEMO.requester.email);
-    const form = await openFormFor(page);
-    const preview = page.getByTestId("permission-preview");
-
-    await form.getByLabel("Environment").selectOption("production");
-    await form.getByLabel("Purpose").fill("e2e: ship the release");
-    await form.getByRole("checkbox", { name: "repo.read", exact: true }).check();
-    await expect(preview.getByTestId("preview-pending")).toHaveCount(0);
-    await expect(form.getByTestId("lease-submit")).toHaveText("Issue lease");
-
-    await form.getByRole("checkbox", { name: "production.deploy", exact: true }).check();
-    const pending = preview.getByTestId("preview-pending");
-    await expect(pending).toBeVisible();
-    await expect(pending).toContainText("Starts pending approval");
-    await expect(pending).toContainText("production.deploy");
-    await expect(preview.getByTestId("preview-needs-approval")).toContainText("production.deploy (critical risk)");
-    await expect(form.getByTestId("lease-submit")).toHaveText("Request lease (needs approval)");
-
-    // Unticking it takes the note away again.
-    await form.getByRole("checkbox", { name: "production.deploy", exact: true }).uncheck();
-    await expect(preview.getByTestId("preview-pending")).toHaveCount(0);
+  test("a critical tool makes the preview say the lease starts pending approval", async ({ page, baseURL }) => {
+    // Requesters may delegate only up to medium risk by default (issue 15), and the form offers only what
+    // they may: Maya is entitled to production.deploy herself here, for this test only.
+    const admin = await apiSession(baseURL!, DEMO.admin.email);
+    const { people } = (await (await admin.get("/api/v1/people")).json()) as { people: { id: string; email: string }[] };
+    const maya = people.find((p) => p.email === DEMO.requester.email)!;
+    const created = await admin.post("/api/v1/entitlements", {
+      headers: { origin: new URL(baseURL!).origin, "content-type": "application/json" },
+      data: { subjectType: "person", subjectId: maya.id, tools: ["production.deploy"], environments: ["production"], description: "e2e: leases.spec" },
+    });
+    expect(created.status()).toBe(201);
+    const { entitlement } = (await created.json()) as { entitlement: { id: string } };
+    try {
+      await criticalToolPreview(page);
+    } finally {
+      await admin.delete(`/api/v1/entitlements/${entitlement.id}`, { headers: { origin: new URL(baseURL!).origin } });
+      await admin.dispose();
+    }
   });
 });
+
+/** The preview of a critical grant (Maya is entitled to it when this runs). */
+async function criticalToolPreview(page: Page) {
+  await signIn(page, DEMO.requester.email);
+  const form = await openFormFor(page);
+  const preview = page.getByTestId("permission-preview");
+
+  await form.getByLabel("Environment").selectOption("production");
+  await form.getByLabel("Purpose").fill("e2e: ship the release");
+  await form.getByRole("checkbox", { name: "repo.read", exact: true }).check();
+  await expect(preview.getByTestId("preview-pending")).toHaveCount(0);
+  await expect(form.getByTestId("lease-submit")).toHaveText("Issue lease");
+
+  await form.getByRole("checkbox", { name: "production.deploy", exact: true }).check();
+  const pending = preview.getByTestId("preview-pending");
+  await expect(pending).toBeVisible();
+  await expect(pending).toContainText("Starts pending approval");
+  await expect(pending).toContainText("production.deploy");
+  await expect(preview.getByTestId("preview-needs-approval")).toContainText("production.deploy (critical risk)");
+  await expect(form.getByTestId("lease-submit")).toHaveText("Request lease (needs approval)");
+
+  // Unticking it takes the note away again.
+  await form.getByRole("checkbox", { name: "production.deploy", exact: true }).uncheck();
+  await expect(preview.getByTestId("preview-pending")).toHaveCount(0);
+}
