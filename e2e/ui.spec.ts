@@ -102,6 +102,7 @@ async function luminance(page: Page, selector: string, prop: "backgroundColor" |
 
 test.describe("status codes", () => {
   test("a page a role may not see answers 403 with the console's panel and navigation", async ({ browser }) => {
+    test.setTimeout(60_000);
     const page = await pageAs(browser, DEMO.approver.email);
     for (const path of ["/settings", "/settings/connections", "/agents/new"]) {
       const res = await page.goto(path);
@@ -114,6 +115,7 @@ test.describe("status codes", () => {
   });
 
   test("unknown run, lease and agent ids answer 404 inside the console; unknown paths 404 without CSP errors", async ({ browser }) => {
+    test.setTimeout(60_000);
     const page = await pageAs(browser, DEMO.admin.email);
     const cspErrors: string[] = [];
     page.on("console", (m) => {
