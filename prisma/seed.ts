@@ -62,6 +62,15 @@ export async function seedDemo(db: Db, password: string): Promise<boolean> {
       await tx.agent.create({ data: { id, ...a, ownerId: a.ownerId! } });
       await appendAudit(tx, { action: "agent.created", actor: { type: "system", label: "demo seed" }, subject: { type: "agent", id }, agentId: id, payload: { name: a.name } });
     }
+    // Maya's role lets her delegate low- and medium-risk tools (the migration's defaults); her group adds
+    // merging pull requests and emailing customers, which her two agents need. Nothing gives her billing.
+    const group = { id: newId("grp"), name: "release-managers", description: "May delegate merges and customer email" };
+    await tx.group.create({ data: group });
+    await tx.groupMember.create({ data: { groupId: group.id, userId: ids["maya@example.com"]! } });
+    const ent = { id: newId("ent"), subjectType: "group", subjectId: group.id, tools: ["pull_request.merge", "email.send"], environments: ["*"], description: "release managers merge and email customers" };
+    await tx.entitlement.create({ data: ent });
+    await appendAudit(tx, { action: "group.created", actor: { type: "system", label: "demo seed" }, subject: { type: "group", id: group.id }, payload: { group, members: ["maya@example.com"] } });
+    await appendAudit(tx, { action: "entitlement.created", actor: { type: "system", label: "demo seed" }, subject: { type: "entitlement", id: ent.id }, payload: { entitlement: ent } });
     // Demo data only: a published policy is in force for every decision of the installation.
     await seedStarterPolicy(tx, { id: ids["admin@example.com"]!, email: "admin@example.com" });
     await appendAudit(tx, { action: "demo.seeded", actor: { type: "system", label: "demo seed" }, payload: { people: DEMO_PEOPLE.map((p) => p.email) } });
