@@ -14,6 +14,7 @@ import {
   LeaseView,
   RevokeRequest,
 } from "@/lib/leases/schemas";
+import { BulkVoteRequest, BulkVoteResponse } from "@/lib/escalations/bulk";
 import { EscalationCreate, EscalationListQuery, EscalationParams, EscalationView, VoteRequest, WaitQuery } from "@/lib/escalations/schemas";
 import { WebhookCreate, WebhookParams, WebhookView } from "@/lib/webhooks/schemas";
 import { EntitlementCreate, EntitlementParams, EntitlementView } from "@/lib/entitlements/schemas";
@@ -72,6 +73,7 @@ export const operations = {
   escalationStream: defineOperation({ method: "GET", path: "/api/v1/escalations/stream", tag: "escalations", summary: "Server-Sent Events for the approval queue: escalation.created, escalation.voted, escalation.decided", auth: "session", permission: "approvals.read" }),
   listEscalations: defineOperation({ method: "GET", path: "/api/v1/escalations", tag: "escalations", summary: "The approval queue and its history", auth: "session", permission: "approvals.read", query: EscalationListQuery, response: z.object({ escalations: z.array(z.unknown()) }) }),
   voteEscalation: defineOperation({ method: "POST", path: "/api/v1/escalations/{id}/votes", tag: "escalations", summary: "Approve or deny (one vote per person; never your own lease)", auth: "session", permission: "approvals.decide", params: EscalationParams, body: VoteRequest, response: z.object({ escalation: EscalationView }), errors: [400, 403, 404, 409] }),
+  bulkVoteEscalations: defineOperation({ method: "POST", path: "/api/v1/escalations/bulk-vote", tag: "escalations", summary: "One verdict and reason over up to 50 low/medium requests: each an ordinary vote (its own transaction, vote and audit events). 200 with a result per id: ok, or its error (high/critical: 422 risk_too_high; already settled: 409; not found: 404)", auth: "session", permission: "approvals.decide", body: BulkVoteRequest, response: BulkVoteResponse, errors: [400, 403] }),
 
   listConnections: defineOperation({ method: "GET", path: "/api/v1/connections", tag: "connections", summary: "Upstream tool servers and their tool mapping (a key sees those assigned to it); env and header values are write-only, only their names are shown", auth: "session-or-enforcement-point", permission: "connections.manage", scope: "connections:read", response: z.object({ connections: z.array(ConnectionView) }), errors: [401, 403] }),
   createConnection: defineOperation({ method: "POST", path: "/api/v1/connections", tag: "connections", summary: "Add an upstream tool server (stdio or Streamable HTTP) and map its tools to catalog tools; unknown catalog tools or keys are 422", auth: "session", permission: "connections.manage", body: ConnectionCreate, response: z.object({ connection: ConnectionView }), responseStatus: 201, errors: [400, 403, 409, 422] }),

@@ -86,7 +86,8 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
   return result;
 }
 
-async function riskOfEscalation(db: Db, e: EscalationRow): Promise<string> {
+/** The riskiest tool an escalation is about (a lease request: its riskiest grant); unknown tools count as critical. */
+export async function riskOfEscalation(db: Db, e: EscalationRow): Promise<string> {
   const catalog = await toolCatalog(db);
   if (e.tool) return catalog.get(e.tool)?.risk ?? "critical";
   const tools = (e.lease.grants as Grant[]).map((g) => catalog.get(g.tool)?.risk ?? "critical");
@@ -117,7 +118,7 @@ export async function settle(tx: Tx, e: EscalationRow, status: "approved" | "den
 }
 
 async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, actor: AuditActor, reason: string) {
-  if (status === "approved" && e.kind !== "step_up") await checkAuthorityUnderLock(tx, e, at);
+  const entitlements = status === "approved" && e.kind !== "step_up" ? await checkAuthorityUnderLock(tx, e, at) : [];
   if (e.kind === "lease_request") {
     if (status === "approved" && e.lease.expiresAt.getTime() <= at.getTime()) throw conflict(`lease ${e.leaseId} expired while it waited`);
     const approvedById = actor.type === "user" ? actor.id : null;
@@ -141,7 +142,7 @@ async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, a
       data: { grants: grants as Prisma.InputJsonValue, version: { increment: 1 } },
     });
     if (count === 0) throw conflict(`lease ${e.leaseId} changed or ended; ask again`);
-    await appendAudit(tx, { action: "lease.grant_added", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version + 1, escalationId: e.id, tool: e.tool, payload: { grant } });
+    await appendAudit(tx, { action: "lease.grant_added", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version + 1, escalationId: e.id, tool: e.tool, payload: { grant, entitlements: entitlements[0] ?? [] } });
   }
 }
 
@@ -172,7 +173,7 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
   if (ceiling.length) throw new AppError("conflict", `beyond the agent's current ceiling: ${ceiling.map((c) => c.message).join("; ")}`, ceiling);
   // Within what the delegator may delegate now (their row is locked by castVote): 409, nothing changes.
   const delegator = await tx.user.findUniqueOrThrow({ where: { id: lease!.delegatorId! }, select: { id: true, role: true } });
-  await assertDelegable(tx, delegator, grants, lease!.environment, { code: "conflict", path: () => ["tool"] });
+  const entitlements = await assertDelegable(tx, delegator, grants, lease!.environment, { code: "conflict", path: () => ["tool"] });
   for (const g of grants) {
     const short = uncoveringAncestor(ancestors, g);
     if (short) throw new AppError("conflict", `${g.tool}${g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : ""} is not granted by ancestor lease ${short.id}; a lease cannot hold more than its ancestors`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db";
+import { BulkVoteRequest, bulkVote } from "@/lib/escalations/bulk";
+import { createEscalation } from "@/lib/escalations/create";
+import { castVote } from "@/lib/escalations/vote";
+import { stopListening } from "@/lib/events/bus";
+import { seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+
+let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>["actor"];
+beforeAll(async () => {
+  ep = (await seedEnforcementPoint(db())).actor;
+});
+afterAll(() => stopListening());
+
+async function ask(tool: string) {
+  const { lease, leaseToken } = await seedLease(db(), { grants: [{ tool: "repo.read" }], deny: [] });
+  const { escalation } = await createEscalation(db(), ep, { leaseToken, kind: "more_permission", tool, justification: "needs the test results" });
+  return { lease, id: escalation.id };
+}
+
+describe("bulk vote", () => {
+  it("denies three identical low-risk requests with one reason, each its own vote and audit event; one settled meanwhile and a high-risk one are reported per item", async () => {
+    const [a, b, c] = [await ask("ci.test.read"), await ask("ci.test.read"), await ask("ci.test.read")];
+    const high = await ask("pull_request.merge");
+    const approver = await seedPerson(db(), { role: "approver" });
+    const other = await seedPerson(db(), { role: "approver" });
+    // Settled by someone else between the selection and the bulk answer.
+    await castVote(db(), other, b.id, "approve", "fine");
+
+    const res = await bulkVote(db(), approver, { ids: [a.id, b.id, c.id, high.id], verdict: "deny", reason: "not in this sprint" });
+    expect(res).toMatchObject({ voted: 2, failed: 2 });
+    const by = new Map(res.results.map((r) => [r.id, r]));
+    expect(by.get(a.id)).toMatchObject({ ok: true, escalation: { status: "denied" } });
+    expect(by.get(c.id)).toMatchObject({ ok: true, escalation: { status: "denied" } });
+    expect(by.get(b.id)).toMatchObject({ ok: false, error: { code: "conflict", status: 409 } });
+    expect(by.get(high.id)).toMatchObject({ ok: false, error: { code: "unprocessable", status: 422 } });
+
+    for (const e of [a, c]) {
+      const votes = await db().vote.findMany({ where: { escalationId: e.id } });
+      expect(votes).toMatchObject([{ voterId: approver.id, verdict: "deny", reason: "not in this sprint" }]);
+      const audit = await db().auditEvent.findMany({ where: { escalationId: e.id, action: { in: ["escalation.voted", "escalation.decided"] } } });
+      expect(audit.map((x) => x.action).sort()).toEqual(["escalation.decided", "escalation.voted"]);
+    }
+    // The settled one kept its answer; the high-risk one was not touched.
+    expect(await db().escalation.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ status: "approved" });
+    expect(await db().vote.count({ where: { escalationId: b.id, voterId: approver.id } })).toBe(0);
+    expect(await db().escalation.findUniqueOrThrow({ where: { id: high.id } })).toMatchObject({ status: "pending" });
+    expect(await db().vote.count({ where: { escalationId: high.id } })).toBe(0);
+  });
+
+  it("takes at most 50 ids and always a reason", () => {
+    const ids = Array.from({ length: 51 }, (_, i) => `esc_${i}`);
+    expect(BulkVoteRequest.safeParse({ ids, verdict: "deny", reason: "x" }).success).toBe(false);
+    expect(BulkVoteRequest.safeParse({ ids: ids.slice(0, 50), verdict: "deny", reason: "x" }).success).toBe(true);
+    expect(BulkVoteRequest.safeParse({ ids: ["esc_1"], verdict: "approve", reason: " " }).success).toBe(false);
+  });
+});
