@@ -18,6 +18,7 @@ import { listPeople } from "@/lib/people/people";
 import { listGroups } from "@/lib/groups/groups";
 import { listEntitlements } from "@/lib/entitlements/entitlements";
 import { listTools } from "@/lib/tools/tools";
+import { signingKeyHistory } from "@/lib/tokens/key-history";
 import { WEBHOOK_EVENT_NAMES } from "@/lib/webhooks/schemas";
 import { listWebhooks } from "@/lib/webhooks/webhooks";
 
@@ -37,13 +38,14 @@ export default async function SettingsPage() {
   const access = await pageAccess("people.manage", "/settings");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const actor = access.actor;
-  const [people, points, tools, webhooks, groups, entitlements] = await Promise.all([
+  const [people, points, tools, webhooks, groups, entitlements, keys] = await Promise.all([
     listPeople(db()),
     can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
     listTools(db()),
     can(actor, "webhooks.manage") ? listWebhooks(db()) : Promise.resolve(null),
     listGroups(db()),
     listEntitlements(db()),
+    can(actor, "keys.rotate") ? signingKeyHistory(db()) : Promise.resolve([]),
   ]);
 
   return (
@@ -116,7 +118,7 @@ export default async function SettingsPage() {
               Signing key
             </h2>
             <Card>
-              <SigningKeySection />
+              <SigningKeySection keys={keys} />
             </Card>
           </section>
         )}
