@@ -60,6 +60,12 @@ const Env = z.object({
   LANYARD_CHECKPOINT_WITNESS_URL: z.url({ protocol: /^https?$/, error: "LANYARD_CHECKPOINT_WITNESS_URL must be an http(s) URL" }).optional(),
   /** An append-only file (one checkpoint JWS a line), ideally on storage the database's owner cannot rewrite. */
   LANYARD_CHECKPOINT_WITNESS_FILE: z.string().refine((p) => p.startsWith("/"), "LANYARD_CHECKPOINT_WITNESS_FILE must be an absolute path").optional(),
+  /** SMTP server for approver notifications (smtp://user:pass@host:587 or smtps://…); without it no mail is sent. */
+  LANYARD_SMTP_URL: z.url({ protocol: /^smtps?$/, error: "LANYARD_SMTP_URL must be an smtp:// or smtps:// URL" }).optional(),
+  /** The From address of notification mails. */
+  LANYARD_MAIL_FROM: z.string().min(3).default("Lanyard <lanyard@localhost>"),
+  /** The console's public address, for links in mails (defaults to NEXTAUTH_URL). */
+  LANYARD_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "LANYARD_PUBLIC_URL must be an http(s) URL" }).optional(),
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
