@@ -14,7 +14,7 @@ export type AuditActor =
  */
 export const AUDIT_ACTIONS = [
   "decision", "decision.outcome",
-  "lease.issued", "lease.requested", "lease.delegated", "lease.grant_added", "lease.approved", "lease.denied", "lease.revoked", "lease.ended",
+  "lease.issued", "lease.requested", "lease.delegated", "lease.grant_added", "lease.extended", "lease.approved", "lease.denied", "lease.revoked", "lease.ended",
   "escalation.created", "escalation.voted", "escalation.vote_withdrawn", "escalation.decided", "escalation.cancelled", "escalation.consumed",
   "agent.created", "agent.updated", "agent.suspended", "agent.retired", "agent.reactivated",
   "person.created", "person.updated", "person.role_changed", "person.disabled",

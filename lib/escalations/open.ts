@@ -7,13 +7,15 @@ import { requiredApprovalsFor, stepUpWindowMs } from "@/lib/tools/risk";
 import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
 
 export type OpenEscalation = {
-  kind: "step_up" | "more_permission" | "lease_request";
+  kind: "step_up" | "more_permission" | "lease_request" | "extension";
   lease: { id: string; runId: string; agentId: string; version: number; expiresAt: Date };
   tool: string | null;
   resource: { type: string; id: string } | null;
   /** a step-up's call arguments (when sent) and their digest, which its approval is then bound to */
   arguments?: Record<string, unknown> | null;
   argumentsDigest?: string | null;
+  /** an extension's asked limits (absolute), which its approval raises the lease to */
+  extension?: { expiresAt?: string; maxToolCalls?: number } | null;
   justification: string;
   /** the riskiest tool involved: sets the approvers needed and the approval window */
   risk: string;
@@ -37,10 +39,10 @@ export async function openEscalation(tx: Tx, o: OpenEscalation): Promise<{ id: s
   const expiresAt = new Date(Math.min(o.at.getTime() + stepUpWindowMs(o.risk), o.lease.expiresAt.getTime()));
   const inserted = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
     INSERT INTO "escalations" ("id", "kind", "leaseId", "runId", "agentId", "decisionId", "enforcementPointId", "requestedById", "tool",
-      "resource", "arguments", "argumentsDigest", "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
+      "resource", "arguments", "argumentsDigest", "extension", "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
     VALUES (${id}, ${o.kind}, ${o.lease.id}, ${o.lease.runId}, ${o.lease.agentId}, ${o.decisionId ?? null}, ${o.enforcementPointId ?? null},
       ${o.requestedById ?? null}, ${o.tool}, ${o.resource === null ? null : JSON.stringify(o.resource)}::jsonb,
-      ${o.arguments ? JSON.stringify(o.arguments) : null}::jsonb, ${o.argumentsDigest ?? null}, ${o.justification}, ${dedupeKey},
+      ${o.arguments ? JSON.stringify(o.arguments) : null}::jsonb, ${o.argumentsDigest ?? null}, ${o.extension ? JSON.stringify(o.extension) : null}::jsonb, ${o.justification}, ${dedupeKey},
       'pending', ${requiredApprovalsFor(o.risk, o.requiredApprovals)}::integer, ${expiresAt}, ${o.at})
     ON CONFLICT ("dedupeKey") WHERE "status" = 'pending' DO NOTHING
     RETURNING "id"`);
@@ -60,7 +62,7 @@ export async function openEscalation(tx: Tx, o: OpenEscalation): Promise<{ id: s
     decisionId: o.decisionId ?? null,
     leaseVersion: o.lease.version,
     tool: o.tool,
-    payload: { kind: o.kind, resource: o.resource, ...(o.argumentsDigest ? { argumentsDigest: o.argumentsDigest } : {}), risk: o.risk, justification: o.justification, expiresAt: expiresAt.toISOString() },
+    payload: { kind: o.kind, resource: o.resource, ...(o.argumentsDigest ? { argumentsDigest: o.argumentsDigest } : {}), ...(o.extension ? { extension: o.extension } : {}), risk: o.risk, justification: o.justification, expiresAt: expiresAt.toISOString() },
   });
   await publish(tx, { type: "escalation.created", escalationId: id, leaseId: o.lease.id, runId: o.lease.runId, status: "pending" });
   await enqueueWebhookEvent(tx, "escalation.created", { escalationId: id, kind: o.kind, leaseId: o.lease.id, runId: o.lease.runId, agentId: o.lease.agentId, tool: o.tool, resource: o.resource, risk: o.risk, status: "pending", expiresAt: expiresAt.toISOString() });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IdOf, ToolName } from "@/lib/schemas/common";
 import { ResourceRef } from "@/lib/decisions/schemas";
 
-export const EscalationKind = z.enum(["step_up", "more_permission", "lease_request"]);
+export const EscalationKind = z.enum(["step_up", "more_permission", "lease_request", "extension"]);
 export const EscalationStatus = z.enum(["pending", "approved", "denied", "expired", "consumed", "cancelled"]);
 
 export const EscalationCreate = z.strictObject({
@@ -41,6 +41,8 @@ export const EscalationView = z.object({
   arguments: z.record(z.string(), z.unknown()).nullable(),
   /** the digest its approval is bound to (null: a call that carried no arguments digest) */
   argumentsDigest: z.string().nullable(),
+  /** an extension's asked limits (null for every other kind) */
+  extension: z.object({ expiresAt: z.string().optional(), maxToolCalls: z.number().optional() }).nullable(),
   justification: z.string(),
   status: EscalationStatus,
   requiredApprovals: z.number(),

@@ -12,6 +12,7 @@ type Row = {
   resource: unknown;
   arguments: unknown;
   argumentsDigest: string | null;
+  extension: unknown;
   justification: string;
   status: string;
   requiredApprovals: number;
@@ -34,6 +35,7 @@ export function toEscalationView(e: Row): EscalationView {
     resource: (e.resource as EscalationView["resource"]) ?? null,
     arguments: (e.arguments as EscalationView["arguments"]) ?? null,
     argumentsDigest: e.argumentsDigest,
+    extension: (e.extension as EscalationView["extension"]) ?? null,
     justification: e.justification,
     status: e.status as EscalationView["status"],
     requiredApprovals: e.requiredApprovals,

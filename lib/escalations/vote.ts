@@ -13,6 +13,7 @@ import { lockPerson } from "@/lib/people/lock";
 import { assertDelegable } from "@/lib/entitlements/check";
 import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import { deadLink, delegatorActive, grantFor, isResourcePattern, lockChain, uncoveringAncestor } from "@/lib/leases/chain";
+import { applyExtension } from "@/lib/leases/extend";
 import { isOwnRequest } from "@/lib/leases/rules";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
@@ -55,7 +56,8 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       const [locked] = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT "id" FROM "escalations" WHERE "id" = ${id} FOR UPDATE`);
       if (!locked) throw notFound(`escalation ${id}`);
       const e = await tx.escalation.findUniqueOrThrow({ where: { id }, include: { lease: true } });
-      if (verdict === "approve" && isOwnRequest(actor, e.lease)) {
+      // An extension may be asked by an admin who neither delegated nor requested the lease: still not theirs to approve.
+      if (verdict === "approve" && (isOwnRequest(actor, e.lease) || (e.kind === "extension" && e.requestedById === actor.id))) {
         throw new AppError("self_approval", "You delegated or requested this lease: someone else must approve its escalations");
       }
       if (!can(voter, "approvals.decide")) throw new AppError("forbidden", `Your role (${voter.role}) does not allow approvals.decide`);
@@ -131,6 +133,10 @@ async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, a
       return; // already ended some other way: nothing left to deny
     }
     await appendAudit(tx, { action: status === "approved" ? "lease.approved" : "lease.denied", actor, subject: { type: "lease", id: e.leaseId }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, leaseVersion: e.lease.version, escalationId: e.id, payload: { reason, via: "escalation" } });
+    return;
+  }
+  if (e.kind === "extension" && status === "approved") {
+    await applyExtension(tx, e, at, actor);
     return;
   }
   if (e.kind === "more_permission" && status === "approved" && e.tool) {

@@ -42,6 +42,8 @@ export type ReceiptBody = {
   /** the lease's declared intent and each call found off it (issue 15); absent in receipts made before them */
   intent?: Intent | null;
   driftFlags?: { tool: string; resource: { type: string; id: string } | null; decision: string; at: string; drift: Drift }[];
+  /** each approved extension (issue 17): the limits before and after, who approved it last; absent when the lease was never extended */
+  extensions?: { escalationId: string | null; by: string | null; at: string; from: { expiresAt: string; maxToolCalls: number }; to: { expiresAt: string; maxToolCalls: number } }[];
 };
 export type Receipt = ReceiptBody & { digest: string };
 export type CallOutcome = { status: string; resultDigest: string | null; durationMs: number | null; summary: string | null; at: string };
@@ -68,6 +70,7 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     SELECT "payload"->>'credential' AS "name", "payload"->>'connectionId' AS "connectionId", "payload"->>'kind' AS "kind", count(*)::int AS "releases"
     FROM "audit_events" WHERE "leaseId" = ${leaseId} AND "action" = 'credential.released'
     GROUP BY 1, 2, 3 ORDER BY 1, 2`);
+  const extended = await db.auditEvent.findMany({ where: { leaseId, action: "lease.extended" }, orderBy: { seq: "asc" }, select: { escalationId: true, actorLabel: true, at: true, payload: true } });
   const resource = (r: unknown) => (r && typeof r === "object" ? { type: String((r as { type: unknown }).type), id: String((r as { id: unknown }).id) } : null);
   const touched = new Map<string, { type: string; id: string }>();
   for (const d of decisions) {
@@ -115,6 +118,9 @@ async function build(db: Db, leaseId: string): Promise<ReceiptBody> {
     constraints: await constraintUse(db, l.id, l.grants as Grant[]),
     intent: (l.intent ?? null) as Intent | null,
     driftFlags: decisions.filter((d) => d.drift).map((d) => ({ tool: d.tool, resource: resource(d.resource), decision: d.outcome, at: d.createdAt.toISOString(), drift: d.drift as Drift })),
+    ...(extended.length
+      ? { extensions: extended.map((x) => ({ escalationId: x.escalationId, by: x.actorLabel, at: x.at.toISOString(), ...(x.payload as { from: { expiresAt: string; maxToolCalls: number }; to: { expiresAt: string; maxToolCalls: number } }) })) }
+      : {}),
   };
 }
 

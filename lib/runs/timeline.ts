@@ -20,6 +20,7 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   "lease.revoked": "lease.revoked",
   "lease.ended": "lease.ended",
   "lease.grant_added": "lease.issued",
+  "lease.extended": "lease.issued",
 };
 const ACTIONS = Object.keys(TIMELINE_EVENTS);
 const BACKLOG_LIMIT = 2_000;

@@ -7,7 +7,16 @@ export const KIND_LABEL: Record<EscalationKind, string> = {
   step_up: "Step-up",
   more_permission: "More permission",
   lease_request: "Lease request",
+  extension: "Extension",
 };
+
+/** An extension's asked limits, in words (null for other kinds). */
+function extensionText(item: QueueItem): string | null {
+  const x = item.extension;
+  if (!x) return null;
+  const parts = [x.expiresAt ? `until ${new Date(x.expiresAt).toLocaleString()}` : null, x.maxToolCalls !== undefined ? `to ${x.maxToolCalls} calls` : null].filter(Boolean);
+  return parts.join(" and ");
+}
 
 export function resourceText(resource: { type: string; id: string } | null | undefined): string {
   return resource ? `${resource.type} ${resource.id}` : "any resource";
@@ -17,6 +26,7 @@ export function resourceText(resource: { type: string; id: string } | null | und
 export function askText(item: QueueItem): string {
   const agent = item.agent.name;
   if (item.kind === "lease_request") return `${agent} asks for a lease to start its run`;
+  if (item.kind === "extension") return `${agent}'s lease: asked to extend it ${extensionText(item) ?? ""}`;
   if (item.kind === "more_permission") return `${agent} asks to add ${item.tool} on ${resourceText(item.resource)} to its lease`;
   return `${agent} wants to call ${item.tool} on ${resourceText(item.resource)}`;
 }
@@ -25,6 +35,7 @@ export function askText(item: QueueItem): string {
 export function effectText(item: QueueItem): string {
   const agent = item.agent.name;
   if (item.kind === "step_up") return `Approving lets ${agent} call ${item.tool} on ${resourceText(item.resource)} once, within 5 minutes.`;
+  if (item.kind === "extension") return `Approving raises the lease's limits ${extensionText(item) ?? ""}; its grants stay the same.`;
   if (item.kind === "more_permission") return `Approving adds ${item.tool} on ${resourceText(item.resource)} to the lease, for every call until the lease ends.`;
   return `Approving activates the lease: ${agent} may then use every grant below until the lease expires.`;
 }

@@ -298,6 +298,9 @@ function LeaseRow({ event }: { event: RunEvent }) {
     case "lease.grant_added":
       text = `Grant added by ${who}: ${p.grant?.tool ?? event.data.tool ?? ""}`;
       break;
+    case "lease.extended":
+      text = `Lease extended, approved by ${who}: until ${clock(p.to?.expiresAt ?? event.data.at)}, ${p.to?.maxToolCalls ?? "?"} calls (was until ${clock(p.from?.expiresAt ?? event.data.at)}, ${p.from?.maxToolCalls ?? "?"} calls)`;
+      break;
     case "lease.revoked":
       text = `Lease revoked by ${who}${p.reason ? `: ${p.reason}` : ""}${p.cascadedFrom ? ` (cascaded from ${p.cascadedFrom.join(", ")})` : ""}`;
       break;

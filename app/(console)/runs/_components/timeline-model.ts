@@ -20,7 +20,7 @@ export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef;
 export const outcomePayload = (e: RunEvent) => payload<{ status: string; resultDigest: string | null; durationMs: number | null; summary: string | null }>(e);
 export const escalationPayload = (e: RunEvent) => payload<{ kind: string; resource: ResourceRef; justification: string; reason: string; status: string; expiresAt: string }>(e);
 export const leasePayload = (e: RunEvent) =>
-  payload<{ lease: { id: string; agentId: string; maxToolCalls: number; expiresAt: string; grants: { tool: string }[]; status: string }; parentRunId: string; pendingBecause: unknown; reason: string; status: string; cascadedFrom: string[] | null; grant: { tool: string } }>(e);
+  payload<{ lease: { id: string; agentId: string; maxToolCalls: number; expiresAt: string; grants: { tool: string }[]; status: string }; parentRunId: string; pendingBecause: unknown; reason: string; status: string; cascadedFrom: string[] | null; grant: { tool: string }; from: { expiresAt: string; maxToolCalls: number }; to: { expiresAt: string; maxToolCalls: number } }>(e);
 
 export function isDenial(row: TimelineRow): boolean {
   if (row.kind === "event") return row.event.type === "decision" && row.event.data.outcome === "deny";
