@@ -139,6 +139,7 @@ for (const theme of ["light", "dark"] as const) {
     await expect(detail.getByRole("heading", { level: 2 })).toContainText("pull_request.merge on repo clord");
     await expect(detail.getByRole("heading", { level: 2 })).toBeInViewport();
     await expect(detail.getByTestId("countdown")).toBeInViewport();
+    await expect(detail.getByRole("region", { name: "Why the agent asks" })).toBeInViewport();
     await expect(detail.getByTestId("vote-approve")).toBeInViewport({ ratio: 1 });
     await expect(detail.getByTestId("vote-deny")).toBeInViewport({ ratio: 1 });
     await expect(detail.getByTestId("vote-reason")).toBeInViewport();

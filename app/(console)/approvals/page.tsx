@@ -31,9 +31,12 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       <PageHeader
         title="Approvals"
         description={
-          viewer.canDecide
-            ? "Requests from agents that wait for a person. Read what each one asks for and what the agent already did, then approve or deny with a reason."
-            : "Requests from agents that wait for a person with the approver role."
+          // On a phone the request needs the room; the queue explains itself.
+          <span className="max-lg:hidden">
+            {viewer.canDecide
+              ? "Requests from agents that wait for a person. Read what each one asks for and what the agent already did, then approve or deny with a reason."
+              : "Requests from agents that wait for a person with the approver role."}
+          </span>
         }
       />
       <ApprovalTabs active="queue" initialPending={pending} />
