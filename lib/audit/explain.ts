@@ -26,7 +26,13 @@ export async function explainDecision(db: Db, decisionId: string) {
     : [];
   const issued = history.find((e) => e.action !== "lease.grant_added" && e.action !== "lease.approved");
   const baseGrants = ((issued?.payload as { lease?: { grants?: Grant[] } } | null)?.lease?.grants ?? []) as Grant[];
-  const added = history.filter((e) => e.action === "lease.grant_added" && (e.leaseVersion ?? 0) <= (d.leaseVersion ?? 0)).map((e) => (e.payload as { grant: Grant }).grant);
+  const addedEvents = history.filter((e) => e.action === "lease.grant_added" && (e.leaseVersion ?? 0) <= (d.leaseVersion ?? 0));
+  const added = addedEvents.map((e) => (e.payload as { grant: Grant }).grant);
+  // Which of the delegator's entitlements covered each grant when it was given (issue 15; absent before).
+  const coveredBy = [
+    ...(((issued?.payload as { entitlements?: string[][] } | null)?.entitlements ?? baseGrants.map(() => [])) as string[][]),
+    ...addedEvents.map((e) => (e.payload as { entitlements?: string[] }).entitlements ?? []),
+  ];
   const approvals = d.leaseId
     ? await db.escalation.findMany({
         where: { leaseId: d.leaseId, OR: [{ kind: "lease_request" }, ...(d.approvalId ? [{ approvalId: d.approvalId }] : []), ...(d.escalationId ? [{ id: d.escalationId }] : [])] },
@@ -66,6 +72,8 @@ export async function explainDecision(db: Db, decisionId: string) {
           environment: lease.environment,
           versionInForce: d.leaseVersion,
           grantsInForce: [...baseGrants, ...added],
+          // The grants of this call's tool and the entitlements that let the delegator give them.
+          entitlements: [...baseGrants, ...added].flatMap((g, i) => (g.tool === d.tool ? [{ grant: g, entitlementIds: coveredBy[i] ?? [] }] : [])),
           deny: lease.deny,
           requireApproval: lease.requireApproval,
           parentLeaseId: lease.parentLeaseId,

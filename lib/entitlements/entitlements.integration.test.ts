@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { explainDecision } from "@/lib/audit/explain";
 import { db } from "@/lib/db";
 import { decide } from "@/lib/decisions/decide";
 import { delegableFor } from "@/lib/entitlements/delegable";
@@ -56,6 +57,10 @@ describe("delegator-bounded authority", () => {
     expect(ok.lease.status).toBe("active");
     const issued = await db().auditEvent.findFirstOrThrow({ where: { leaseId: ok.lease.id, action: "lease.issued" } });
     expect((issued.payload as { entitlements: string[][] }).entitlements).toEqual([["ent_default_role_requester"], [expect.stringMatching(/^ent_/)]]);
+    // "explain" names the entitlement that let Maya give the grant a call was allowed under.
+    const read = await decide(db(), ep, { leaseToken: ok.leaseToken, tool: "repo.read" });
+    expect(read.decision).toBe("allow");
+    expect((await explainDecision(db(), read.decisionId)).lease?.entitlements).toEqual([{ grant: { tool: "repo.read" }, entitlementIds: ["ent_default_role_requester"] }]);
 
     // Delegating to a subagent: no way up either.
     await expect(

@@ -157,7 +157,7 @@ async function applyEffect(tx: Tx, e: EscalationRow, status: string, at: Date, a
  * ancestor's grants, on rows locked for this transaction (castVote locked them first; re-locking is a
  * no-op). Anything beyond answers 409 and the vote rolls back with it: nothing changes.
  */
-async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
+async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date): Promise<string[][]> {
   const agent = await lockAgent(tx, e.agentId, "share");
   const chain = await lockChain(tx, e.leaseId, "update");
   if (!agent || !chain) throw conflict(`lease ${e.leaseId} or its agent no longer exists`);
@@ -185,3 +185,4 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date) {
     if (short) throw new AppError("conflict", `${g.tool}${g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : ""} is not granted by ancestor lease ${short.id}; a lease cannot hold more than its ancestors`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);
   }
 }
+  return entitlements;
