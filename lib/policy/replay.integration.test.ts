@@ -125,5 +125,9 @@ describe("replay", () => {
     // Remaining before each: 5, 4, 3: only the third is under 4.
     const r = await replayPolicy(db(), { text: `@id("low-budget") forbid(principal in Agent::"${agent.id}", action == Action::"repo.read", resource) when { context.remainingToolCalls < 4 };`, since });
     expect(r.changed.filter((c) => c.agentId === agent.id)).toEqual([expect.objectContaining({ decisionId: ids[2], from: "allow", to: "deny", policyIds: ["low-budget"] })]);
+    // Each changed entry names its lease and run (the console links to the run).
+    const lease = await db().lease.findUniqueOrThrow({ where: { id: r.changed.find((c) => c.agentId === agent.id)!.leaseId } });
+    expect(lease.agentId).toBe(agent.id);
+    expect(r.changed.find((c) => c.agentId === agent.id)!.runId).toBe(lease.runId);
   });
 });

@@ -129,7 +129,7 @@ async function replay(db: Db, input: { text: string; since?: string; until?: str
   );
   const loadMs = Math.round(performance.now() - started);
   const memo = new Map<string, PolicyResult>();
-  const changed: { decisionId: string; tool: string; agentId: string | null; at: string; from: string; to: string; policyIds: string[] }[] = [];
+  const changed: { decisionId: string; runId: string; leaseId: string; tool: string; agentId: string | null; at: string; from: string; to: string; policyIds: string[] }[] = [];
   const byTool: Record<string, number> = {};
   const byAgent: Record<string, number> = {};
   let changedTotal = 0;
@@ -147,7 +147,7 @@ async function replay(db: Db, input: { text: string; since?: string; until?: str
     byAgent[lease!.agentId] = (byAgent[lease!.agentId] ?? 0) + 1;
     if (changed.length < MAX_CHANGED_LISTED) {
       const policyIds = to.determinedBy.length ? to.determinedBy : (r.determinedBy ?? []);
-      changed.push({ decisionId: r.id, tool: r.tool, agentId: lease!.agentId, at: new Date(r.at).toISOString(), from: r.outcome, to: to.outcome, policyIds });
+      changed.push({ decisionId: r.id, runId: lease!.runId, leaseId: r.leaseId, tool: r.tool, agentId: lease!.agentId, at: new Date(r.at).toISOString(), from: r.outcome, to: to.outcome, policyIds });
     }
   }
   return { evaluated: rows.length, changed, changedTotal, byTool, byAgent, ms: Math.round(performance.now() - started), loadMs };

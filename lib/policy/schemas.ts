@@ -57,7 +57,7 @@ export const ReplayRequest = z.strictObject({
 });
 export const ReplayResponse = z.object({
   evaluated: z.number().int(),
-  changed: z.array(z.object({ decisionId: z.string(), tool: z.string(), agentId: z.string().nullable(), at: z.string(), from: z.string(), to: z.string(), policyIds: z.array(z.string()) })),
+  changed: z.array(z.object({ decisionId: z.string(), runId: z.string().describe("the run of the decision's lease"), leaseId: z.string(), tool: z.string(), agentId: z.string().nullable(), at: z.string(), from: z.string(), to: z.string(), policyIds: z.array(z.string()) })),
   changedTotal: z.number().int(),
   byTool: z.record(z.string(), z.number().int()),
   byAgent: z.record(z.string(), z.number().int()),

@@ -88,8 +88,12 @@ export function ReplayPanel({ draft, draftValid, agents }: { draft: string; draf
                           </td>
                           <td className={`${tdClass} font-mono text-xs`}>{c.policyIds.join(", ") || "—"}</td>
                           <td className={tdClass}>
-                            {/* The audit entry of the decision links on to its run and lease. */}
-                            <Link href={`/audit?decisionId=${encodeURIComponent(c.decisionId)}`} className="font-mono text-xs text-indigo-700 hover:underline">
+                            {/* To the decision's run; a replay answered before runId was listed falls back to its audit entry. */}
+                            <Link
+                              href={c.runId ? `/runs/${encodeURIComponent(c.runId)}` : `/audit?decisionId=${encodeURIComponent(c.decisionId)}`}
+                              className="font-mono text-xs text-indigo-700 hover:underline"
+                              data-testid="replay-decision-link"
+                            >
                               {c.decisionId}
                             </Link>
                           </td>
