@@ -8,5 +8,17 @@ export const NAV = [
   { href: "/runs", label: "Runs", permission: "runs.read" },
   { href: "/audit", label: "Audit", permission: "audit.read" },
   { href: "/agents", label: "Agents", permission: "agents.read" },
+  // Auditors read policies but not the rest of /settings (admin-only): their own way in.
+  { href: "/settings/policies", label: "Policies", permission: "policies.read" },
   { href: "/settings", label: "Settings", permission: "people.manage" },
 ] as const satisfies readonly { href: string; label: string; permission: Permission }[];
+
+/** The one nav item a path belongs to: the longest href it is at or under (so /settings/policies is Policies, not Settings too). */
+export function activeHref(path: string, hrefs: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const h of hrefs) {
+    const under = h === "/" ? path === "/" : path === h || path.startsWith(`${h}/`);
+    if (under && (best === null || h.length > best.length)) best = h;
+  }
+  return best;
+}

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useEffect, useRef, useState } from "react";
-import { NAV } from "@/components/shell/nav";
+import { activeHref, NAV } from "@/components/shell/nav";
 import type { Theme } from "@/components/shell/theme";
 import { ThemeSwitch } from "@/components/shell/theme-switch";
 
@@ -63,7 +63,7 @@ export function SideNav({ actor, allowed, theme }: { actor: { name: string; emai
       <div id="main-nav-panel" data-testid="nav-panel" className={`${open ? "flex" : "hidden"} max-h-[calc(100dvh-3.75rem)] flex-1 flex-col overflow-y-auto md:flex md:max-h-none`}>
         <ul className="flex-1 space-y-0.5 px-2 pb-2 md:pb-0">
           {NAV.filter((n) => allowed.includes(n.href)).map((n) => {
-            const active = n.href === "/" ? path === "/" : path.startsWith(n.href);
+            const active = n.href === activeHref(path, allowed);
             return (
               <li key={n.href}>
                 <Link
