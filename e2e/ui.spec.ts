@@ -104,10 +104,11 @@ test.describe("status codes", () => {
   test("a page a role may not see answers 403 with the console's panel and navigation", async ({ browser }) => {
     test.setTimeout(60_000);
     const page = await pageAs(browser, DEMO.approver.email);
-    for (const path of ["/settings", "/settings/connections", "/agents/new"]) {
+    for (const [path, permission] of [["/settings", "people.manage"], ["/settings/connections", "connections.manage"], ["/agents/new", "agents.manage"]] as const) {
       const res = await page.goto(path);
       expect(res?.status(), path).toBe(403);
       await expect(page.getByTestId("forbidden")).toContainText("403 · Not allowed");
+      await expect(page.getByTestId("forbidden")).toContainText(permission);
       await expect(page.getByTestId("forbidden")).toContainText(DEMO.approver.role);
       await expect(page.getByRole("navigation", { name: "Main" })).toBeAttached();
     }

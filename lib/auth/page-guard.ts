@@ -1,8 +1,12 @@
 import { forbidden, redirect } from "next/navigation";
+import { cache } from "react";
 import { can, type Actor, type Permission } from "@/lib/auth/permissions";
 import { currentActor } from "@/lib/auth/session";
 
 export type PageAccess = { actor: Actor; allowed: true } | { actor: Actor; allowed: false; permission: Permission };
+
+/** The permission a page lacked, kept for this request so app/(console)/forbidden.tsx (which gets no props) can name it. */
+export const deniedPermission = cache((): { permission?: Permission } => ({}));
 
 /**
  * Every console page calls this itself (never only the proxy): no session → sign-in; a session
@@ -12,6 +16,9 @@ export type PageAccess = { actor: Actor; allowed: true } | { actor: Actor; allow
 export async function pageAccess(permission: Permission, from: string): Promise<PageAccess> {
   const actor = await currentActor();
   if (!actor) redirect(`/sign-in?callbackUrl=${encodeURIComponent(from)}`);
-  if (!can(actor, permission)) forbidden();
+  if (!can(actor, permission)) {
+    deniedPermission().permission = permission;
+    forbidden();
+  }
   return { actor, allowed: true };
 }
