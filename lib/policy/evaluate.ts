@@ -237,7 +237,7 @@ const MAX_NARROWED = 256;
  */
 function narrow(set: CompiledPolicySet, slices: ToolSlices, context: Record<string, unknown>): Slice | null {
   let key = "";
-  for (const guards of slices.guards) key += guards.every((g) => valueAt(context, g.path) === g.value) ? "1" : "0";
+  for (const guards of slices.guards) key += guards.every((g) => guardHolds(context, g)) ? "1" : "0";
   const known = slices.narrowed.get(key);
   if (known !== undefined) return known;
   if (slices.narrowed.size >= MAX_NARROWED) return slices.base;
@@ -247,10 +247,18 @@ function narrow(set: CompiledPolicySet, slices: ToolSlices, context: Record<stri
   return slice;
 }
 
-function valueAt(context: Record<string, unknown>, path: string[]): unknown {
+/**
+ * Whether a call passes a guard, or may: a path through an entity (`context.delegator.role`) reads the
+ * entity's attributes, which the context only references (`{__entity}`), so it is never judged false here
+ * (judging it false dropped forbids such as "contractors' agents never write to billing": an allow).
+ */
+function guardHolds(context: Record<string, unknown>, g: Guard): boolean {
   let v: unknown = context;
-  for (const k of path) v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
-  return v;
+  for (const k of g.path) {
+    if (v && typeof v === "object" && "__entity" in v) return true;
+    v = v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  }
+  return v === g.value;
 }
 
 /** A `context.a.b` expression's path; null: something else. */

@@ -121,6 +121,18 @@ describe("pre-filtered evaluation", () => {
     expect(evaluatePolicy(set, call({ tool: "repo.commit", environment: "production", remainingToolCalls: 5 }), new Map()).outcome).toBe("allow");
   });
 
+  it("a guard reading through an entity (context.delegator.role) is never judged false: the forbid fires", () => {
+    // "Contractors' agents never write to billing": the context holds only {__entity} for the delegator,
+    // so reading the role there was undefined, the guard false and the forbid dropped: an allow.
+    const set = compile(`@id("no-contractors") forbid(principal, action == Action::"repo.commit", resource) when { context.delegator.role == "contractor" && context.environment == "production" };
+@id("by-email") forbid(principal, action == Action::"repo.commit", resource) when { "mallory@example.com" == context.delegator.email };`);
+    const contractor = call({ tool: "repo.commit", delegator: { ...call().delegator!, role: "contractor" } });
+    expect(agrees(set, contractor)).toMatchObject({ outcome: "deny", determinedBy: ["no-contractors"] });
+    expect(agrees(set, call({ tool: "repo.commit", delegator: { ...call().delegator!, email: "mallory@example.com" } }))).toMatchObject({ outcome: "deny", determinedBy: ["by-email"] });
+    expect(agrees(set, call({ tool: "repo.commit" })).outcome).toBe("allow");
+    expect(agrees(set, { ...contractor, environment: "staging" }).outcome).toBe("allow");
+  });
+
   it("keys the memo by where a number the policies only compare with literals falls, not by the number", () => {
     const set = compile(`@id("low") forbid(principal, action == Action::"production.deploy", resource) when { context.remainingToolCalls < 500 && context.remainingToolCalls != 7 };
 @id("at-least") @escalate("many") forbid(principal, action == Action::"production.deploy", resource) when { 1000 <= context.remainingToolCalls };`);
