@@ -81,6 +81,20 @@ export async function createEntitlement(db: Db, actor: Actor, input: Entitlement
 }
 
 /**
+ * Deletes every entitlement of a subject that is going away (a deleted group), each audited as
+ * entitlement.deleted with the reason. The caller holds lockEntitlementChanges, still has the subject's
+ * row (so the audit names it) and re-checks its holders afterwards.
+ */
+export async function deleteSubjectEntitlements(tx: Tx, who: AuditActor, subject: { type: "group" | "person"; id: string }, reason: string): Promise<string[]> {
+  const rows = await tx.entitlement.findMany({ where: { subjectType: subject.type, subjectId: subject.id }, orderBy: { id: "asc" } });
+  if (!rows.length) return [];
+  const label = await labels(tx, rows);
+  await tx.entitlement.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  for (const r of rows) await appendAudit(tx, { action: "entitlement.deleted", actor: who, subject: { type: "entitlement", id: r.id }, payload: { entitlement: toView(r, label), reason } });
+  return rows.map((r) => r.id);
+}
+
+/**
  * Removes an entitlement: the people it applied to are locked, then their live leases that no longer
  * fit are revoked in the same transaction (an issuance on their authority waits for this, or committed
  * before and is among those re-checked).

@@ -31,7 +31,8 @@ const call = (h: Handler, method: string, params: Record<string, string>, body?:
 async function delegatorThroughGroup() {
   const person = await seedPerson(db(), { role: "requester" });
   const group = await createGroup(db(), admin, { name: `mergers-${uniq()}` });
-  await db().entitlement.create({ data: { id: newId("ent"), subjectType: "group", subjectId: group.id, tools: ["pull_request.merge"], environments: ["*"] } });
+  const entitlementId = newId("ent");
+  await db().entitlement.create({ data: { id: entitlementId, subjectType: "group", subjectId: group.id, tools: ["pull_request.merge"], environments: ["*"] } });
   await addMember(db(), admin, group.id, person.id);
   const agent = await seedAgent(db());
   const issued = await issueLease(db(), person, {
@@ -41,7 +42,7 @@ async function delegatorThroughGroup() {
   const leaseId = (issued as { lease: { id: string } }).lease.id;
   const before = await db().lease.findUniqueOrThrow({ where: { id: leaseId } });
   expect(["active", "pending_approval"]).toContain(before.status);
-  return { person, group, leaseId };
+  return { person, group, leaseId, entitlementId };
 }
 
 describe("groups", () => {
@@ -104,7 +105,7 @@ describe("groups", () => {
   });
 
   it("deleting the group does the same for every member, and is audited with who they were", async () => {
-    const { person, group, leaseId } = await delegatorThroughGroup();
+    const { person, group, leaseId, entitlementId } = await delegatorThroughGroup();
     const other = await seedPerson(db());
     await addMember(db(), admin, group.id, other.id);
     expect(await deleteGroup(db(), admin, group.id)).toEqual({ deleted: group.id });
@@ -112,6 +113,11 @@ describe("groups", () => {
     const ev = await db().auditEvent.findFirstOrThrow({ where: { subjectId: group.id, action: "group.deleted" } });
     expect((ev.payload as { members: string[] }).members.sort()).toEqual([person.id, other.id].sort());
     expect(await db().groupMember.count({ where: { groupId: group.id } })).toBe(0);
+    // Its entitlements go too, each audited with the reason (none is left naming a group that is gone).
+    expect(await db().entitlement.count({ where: { subjectType: "group", subjectId: group.id } })).toBe(0);
+    const gone = await db().auditEvent.findMany({ where: { action: "entitlement.deleted", subjectId: entitlementId } });
+    expect(gone).toHaveLength(1);
+    expect(gone[0]!.payload).toMatchObject({ reason: `group ${group.name} deleted`, entitlement: { id: entitlementId, subjectType: "group", subjectId: group.id, subjectLabel: group.name, tools: ["pull_request.merge"] } });
     await expect(deleteGroup(db(), admin, group.id)).rejects.toMatchObject({ status: 404 });
   });
 

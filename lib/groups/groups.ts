@@ -7,6 +7,7 @@ import type { Db, Tx } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { lockEntitlementChanges, recheckAuthority } from "@/lib/entitlements/recheck";
+import { deleteSubjectEntitlements } from "@/lib/entitlements/entitlements";
 
 type GroupRow = { id: string; name: string; description: string; source: string; createdAt: Date; updatedAt: Date };
 type MemberRow = { userId: string; source: string; user: { email: string; name: string } };
@@ -81,6 +82,8 @@ export async function deleteGroup(db: Db, actor: Actor, id: string) {
     if (!(await lockGroup(tx, id, "update"))) throw notFound(`group ${id}`);
     const before = await getGroup(tx, id);
     const userIds = before.members.map((m) => m.userId);
+    // Its entitlements go with it (before the row, so their audit names the group); the recheck below covers their holders.
+    await deleteSubjectEntitlements(tx, who(actor), { type: "group", id }, `group ${before.name} deleted`);
     await tx.group.delete({ where: { id } });
     await appendAudit(tx, { action: "group.deleted", actor: who(actor), subject: { type: "group", id }, payload: { name: before.name, source: before.source, members: userIds } });
     await recheckAuthority(tx, { userIds, actor: who(actor), reason: `group ${before.name} deleted` });
