@@ -48,6 +48,8 @@ const Env = z.object({
   LANYARD_CREDENTIAL_RELEASE_WINDOW_S: z.coerce.number().int().min(1).max(600).default(30),
   LANYARD_MAX_LEASE_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
   LANYARD_MAX_TOOL_CALLS: z.coerce.number().int().min(1).default(10_000),
+  /** Days between access review reminders to each agent owner (issue 17); monthly by default. */
+  LANYARD_REVIEW_REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** API requests per second per enforcement-point key, per instance (bursts of twice that); then 429. */
   LANYARD_EP_RATE_LIMIT: z.coerce.number().int().min(1).default(1_000),
   /** Password sign-in attempts per second per instance, from anyone (bursts of twice that); then refused before any work. */

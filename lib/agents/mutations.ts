@@ -1,9 +1,10 @@
-import { lockAgent } from "@/lib/agents/ceiling";
+import { ceilingIssues, lockAgent } from "@/lib/agents/ceiling";
 import type { AgentCreate, AgentPatch } from "@/lib/agents/schemas";
 import { agentInclude, toAgentView } from "@/lib/agents/view";
 import { AppError, conflict, notFound } from "@/lib/errors";
 import { appendAudit, changes } from "@/lib/audit/append";
 import type { Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
 import type { Db, Tx } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { endLeaseTrees } from "@/lib/leases/end";
@@ -49,6 +50,28 @@ export async function createAgent(db: Db, actor: Actor, input: AgentCreate) {
   });
 }
 
+/**
+ * After a ceiling or environments change: a live lease (pending or active, its subagents' too) that now
+ * grants a tool beyond the ceiling, runs in an environment no longer allowed, or outlives or outspends
+ * the new limits is revoked in the same transaction, as suspension revokes them: decisions read the
+ * lease, not the ceiling, so a lease left as it was would keep allowing what the agent may no longer
+ * hold. The agent row is locked FOR NO KEY UPDATE, so no lease is issued from the old ceiling meanwhile.
+ */
+async function revokeBeyondCeiling(tx: Tx, actor: Actor, agent: { id: string; name: string; status: string; environments: string[]; ceilingTools: string[]; ceilingMaxExpiresIn: number; ceilingMaxToolCalls: number }) {
+  const at = now().getTime();
+  const live = await tx.lease.findMany({ where: { agentId: agent.id, status: { in: ["active", "pending_approval"] } }, select: { id: true, grants: true, environment: true, createdAt: true, expiresAt: true, maxToolCalls: true } });
+  const unfit = live
+    .map((l) => ({ id: l.id, issues: ceilingIssues(agent, { environment: l.environment, tools: (l.grants as { tool: string }[]).map((g) => g.tool), expiresIn: Math.ceil((l.expiresAt.getTime() - Math.max(at, l.createdAt.getTime())) / 1000), maxToolCalls: l.maxToolCalls }) }))
+    .filter((u) => u.issues.length);
+  if (!unfit.length) return;
+  await endLeaseTrees(tx, unfit.map((u) => u.id), {
+    status: "revoked",
+    reason: `beyond ${agent.name}'s new ceiling: ${[...new Set(unfit.flatMap((u) => u.issues.map((i) => i.message)))].join("; ")}`,
+    actor: userActor(actor),
+    action: "lease.revoked",
+  });
+}
+
 export async function updateAgent(db: Db, actor: Actor, id: string, patch: AgentPatch) {
   return db.$transaction(async (tx) => {
     // The row is locked before anything else, as issuance and delegation lock it before they create a
@@ -91,6 +114,8 @@ export async function updateAgent(db: Db, actor: Actor, id: string, patch: Agent
         actor: userActor(actor),
         action: "lease.revoked",
       });
+    } else if (after.status === "active" && (patch.ceiling || patch.environments)) {
+      await revokeBeyondCeiling(tx, actor, after);
     }
     return view;
   });

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   "credential.created", "credential.rotated", "credential.retired", "credential.released", "credential.login_dropped",
   "signing_key.created", "signing_key.encrypted", "signing_key.rewrapped", "signing_key.retired", "signing_key.revoked",
   "auth.sign_in", "auth.sign_in_failed", "auth.sign_in_throttled",
+  "review.reminded",
   "demo.seeded",
   // Written only by tests (a tampering target, a rolled-back write); never by the product.
   "test.event",

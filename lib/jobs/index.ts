@@ -6,10 +6,11 @@ import { dynamicLogins } from "@/lib/jobs/dynamic-logins";
 import { escalationExpiry } from "@/lib/jobs/escalation-expiry";
 import { leaseExpiry } from "@/lib/jobs/lease-expiry";
 import { receipts } from "@/lib/jobs/receipts";
+import { reviewReminders } from "@/lib/jobs/review-reminders";
 import { startJobs, type Job } from "@/lib/jobs/schedule";
 import { webhookDelivery } from "@/lib/jobs/webhook-delivery";
 
-export const JOBS: readonly Job[] = [leaseExpiry, escalationExpiry, webhookDelivery, auditSealing, auditCheckpoint, receipts, dynamicLogins];
+export const JOBS: readonly Job[] = [leaseExpiry, escalationExpiry, webhookDelivery, auditSealing, auditCheckpoint, receipts, dynamicLogins, reviewReminders];
 
 let stop: (() => void) | undefined;
 
