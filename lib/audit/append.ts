@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   "enforcement_point.created", "enforcement_point.revoked",
   "tool.created", "tool.updated",
   "webhook.created", "webhook.deleted", "webhook.secret_encrypted", "webhook.secret_rewrapped",
+  "approval_route.created", "approval_route.updated", "approval_route.deleted",
+  "notification.sent", "notification.failed",
   "connection.created", "connection.updated", "connection.deleted", "connection.tested",
   "policy.published",
   "credential.created", "credential.rotated", "credential.retired", "credential.released", "credential.login_dropped",

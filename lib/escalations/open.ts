@@ -3,7 +3,8 @@ import { appendAudit, type AuditActor } from "@/lib/audit/append";
 import type { Tx } from "@/lib/db";
 import { publish } from "@/lib/events/bus";
 import { newId } from "@/lib/ids";
-import { requiredApprovalsFor, stepUpWindowMs } from "@/lib/tools/risk";
+import { enqueueEscalationNotifications } from "@/lib/notifications/outbox";
+import { routeEscalation } from "@/lib/routing/route";
 import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
 
 export type OpenEscalation = {
@@ -36,14 +37,16 @@ export async function openEscalation(tx: Tx, o: OpenEscalation): Promise<{ id: s
   // Calls with other arguments are other questions (an approval is bound to its digest): they do not join.
   const dedupeKey = `${o.kind}|${o.lease.id}|${o.tool ?? "*"}|${o.resource ? `${o.resource.type}:${o.resource.id}` : "*"}${o.argumentsDigest ? `|${o.argumentsDigest}` : ""}`;
   const id = newId("esc");
-  const expiresAt = new Date(Math.min(o.at.getTime() + stepUpWindowMs(o.risk), o.lease.expiresAt.getTime()));
+  // Routing (issue 17) picks the approver groups, the threshold (never below the risk's) and the window.
+  const routed = await routeEscalation(tx, { leaseId: o.lease.id, agentId: o.lease.agentId, tool: o.tool, risk: o.risk, toolRequiredApprovals: o.requiredApprovals ?? null });
+  const expiresAt = new Date(Math.min(o.at.getTime() + routed.windowMs, o.lease.expiresAt.getTime()));
   const inserted = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
     INSERT INTO "escalations" ("id", "kind", "leaseId", "runId", "agentId", "decisionId", "enforcementPointId", "requestedById", "tool",
-      "resource", "arguments", "argumentsDigest", "extension", "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt")
+      "resource", "arguments", "argumentsDigest", "extension", "justification", "dedupeKey", "status", "requiredApprovals", "expiresAt", "createdAt", "routeId", "assignedGroupIds")
     VALUES (${id}, ${o.kind}, ${o.lease.id}, ${o.lease.runId}, ${o.lease.agentId}, ${o.decisionId ?? null}, ${o.enforcementPointId ?? null},
       ${o.requestedById ?? null}, ${o.tool}, ${o.resource === null ? null : JSON.stringify(o.resource)}::jsonb,
       ${o.arguments ? JSON.stringify(o.arguments) : null}::jsonb, ${o.argumentsDigest ?? null}, ${o.extension ? JSON.stringify(o.extension) : null}::jsonb, ${o.justification}, ${dedupeKey},
-      'pending', ${requiredApprovalsFor(o.risk, o.requiredApprovals)}::integer, ${expiresAt}, ${o.at})
+      'pending', ${routed.requiredApprovals}::integer, ${expiresAt}, ${o.at}, ${routed.routeId}, ${routed.groupIds}::text[])
     ON CONFLICT ("dedupeKey") WHERE "status" = 'pending' DO NOTHING
     RETURNING "id"`);
   if (!inserted[0]) {
@@ -62,8 +65,9 @@ export async function openEscalation(tx: Tx, o: OpenEscalation): Promise<{ id: s
     decisionId: o.decisionId ?? null,
     leaseVersion: o.lease.version,
     tool: o.tool,
-    payload: { kind: o.kind, resource: o.resource, ...(o.argumentsDigest ? { argumentsDigest: o.argumentsDigest } : {}), ...(o.extension ? { extension: o.extension } : {}), risk: o.risk, justification: o.justification, expiresAt: expiresAt.toISOString() },
+    payload: { kind: o.kind, resource: o.resource, ...(o.argumentsDigest ? { argumentsDigest: o.argumentsDigest } : {}), ...(o.extension ? { extension: o.extension } : {}), risk: o.risk, justification: o.justification, expiresAt: expiresAt.toISOString(), requiredApprovals: routed.requiredApprovals, routeId: routed.routeId, assignedGroupIds: routed.groupIds },
   });
+  await enqueueEscalationNotifications(tx, id, routed.groupIds, routed.lease);
   await publish(tx, { type: "escalation.created", escalationId: id, leaseId: o.lease.id, runId: o.lease.runId, status: "pending" });
   await enqueueWebhookEvent(tx, "escalation.created", { escalationId: id, kind: o.kind, leaseId: o.lease.id, runId: o.lease.runId, agentId: o.lease.agentId, tool: o.tool, resource: o.resource, risk: o.risk, status: "pending", expiresAt: expiresAt.toISOString() });
   return { id, created: true };

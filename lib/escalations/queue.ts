@@ -7,6 +7,7 @@ import type { Grant } from "@/lib/leases/schemas";
 import { mcpCallOf } from "@/lib/decisions/mcp-call";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { riskOf } from "@/lib/tools/risk";
+import { isAssignedTo } from "@/lib/routing/route";
 
 const RECENT_DECISIONS = 8;
 
@@ -14,9 +15,10 @@ const RECENT_DECISIONS = 8;
  * The approval queue (pending, soonest to expire first) or its history (decided, newest first). Each
  * item carries what an approver needs to judge it: agent, run, delegator, purpose, the exact tool and
  * resource, its risk, the lease's budget and time left, votes so far, and what the run already did —
- * its latest decisions, denials included.
+ * its latest decisions, denials included. With a viewer, each item says whether it is assigned to them
+ * (issue 17: routed to one of their groups, or to no group) and the pending queue lists those first.
  */
-export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> & { statuses?: readonly string[] }) {
+export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> & { statuses?: readonly string[] }, viewer?: { id: string }) {
   const pending = !q.statuses && (q.status ?? "pending") === "pending";
   const where: Prisma.EscalationWhereInput = {
     ...(q.statuses ? { status: { in: [...q.statuses] } } : pending ? { status: "pending" } : q.status ? { status: q.status } : {}),
@@ -43,12 +45,15 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> &
     asked.length ? (await db.decision.findMany({ where: { id: { in: asked } }, select: { id: true, context: true } })).map((d) => [d.id, mcpCallOf(d.context)] as const) : [],
   );
   const catalog = await toolCatalog(db);
-  return rows.map((r) => {
+  const viewerGroups = new Set(viewer ? (await db.groupMember.findMany({ where: { userId: viewer.id }, select: { groupId: true } })).map((m) => m.groupId) : []);
+  const items = rows.map((r) => {
     const grants = r.lease.grants as Grant[];
     const risk = r.tool ? (catalog.get(r.tool)?.risk ?? "critical") : grants.map((g) => catalog.get(g.tool)?.risk ?? "critical").reduce((w, x) => (riskOf(x) > riskOf(w) ? x : w), "low");
     return {
       ...toEscalationView(r),
       risk,
+      assignedGroupIds: r.assignedGroupIds,
+      assignedToYou: viewer ? isAssignedTo(r.assignedGroupIds, viewerGroups) : false,
       mcp: r.decisionId ? (calls.get(r.decisionId) ?? null) : null,
       agent: r.agent,
       lease: {
@@ -76,6 +81,8 @@ export async function listQueue(db: Db, q: z.infer<typeof EscalationListQuery> &
       })),
     };
   });
+  // Stable: within each part the order above (soonest to expire first) stands.
+  return pending && viewer ? [...items.filter((i) => i.assignedToYou), ...items.filter((i) => !i.assignedToYou)] : items;
 }
 
 type RecentRow = { leaseId: string; id: string; tool: string; resource: unknown; outcome: string; reasons: unknown; createdAt: Date };
