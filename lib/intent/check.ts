@@ -1,4 +1,5 @@
 import type { Drift, DriftFinding, DriftMode, Intent } from "@/lib/intent/schemas";
+import { withinPrefix } from "@/lib/leases/scope";
 
 /**
  * A call is off-intent on `calls` once the lease has taken more than this many times its expected
@@ -35,7 +36,7 @@ export function intentFindings(chain: IntentLease[], call: IntentCall): DriftFin
     if (!i) continue;
     if (i.tools && !i.tools.includes(call.tool)) add({ dimension: "tool", leaseId: l.id, expected: i.tools.join(", "), actual: call.tool });
     const r = call.resource;
-    if (r && i.resources && !i.resources.some((p) => r.id.startsWith(p))) {
+    if (r && i.resources && !i.resources.some((p) => withinPrefix(p, r.id))) {
       add({ dimension: "resource", leaseId: l.id, expected: i.resources.map((p) => `${p}…`).join(", "), actual: `${r.type} ${r.id}` });
     }
     if (r && i.dataClasses) {

@@ -1,10 +1,20 @@
 import type { Grant } from "@/lib/leases/schemas";
 
+/**
+ * A `.` or `..` path segment (also percent-encoded, and with `\` as separator): `customers/acme/../globex`
+ * starts with `customers/acme/` but a tool that resolves paths reads globex's records.
+ */
+const DOT_SEGMENT = /(?:^|[/\\]|%2f|%5c)(?:\.|%2e){1,2}(?:[/\\]|%2f|%5c|$)/i;
+
+/** Does `id` extend `prefix` without a dot segment that could climb out of it? */
+export function withinPrefix(prefix: string, id: string): boolean {
+  return id.startsWith(prefix) && !DOT_SEGMENT.test(id);
+}
+
 /** Does resource-id pattern `outer` cover pattern (or id) `inner`? Patterns are exact or `prefix*`. */
 export function patternCovers(outer: string, inner: string): boolean {
   if (!outer.endsWith("*")) return outer === inner;
-  const prefix = outer.slice(0, -1);
-  return inner.startsWith(prefix);
+  return withinPrefix(outer.slice(0, -1), inner);
 }
 
 /** Is every call `child` grants also granted by `parent`? Its constraints must be at least as tight, too. */
