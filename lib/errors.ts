@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   forbidden: 403,
   self_approval: 403,
+  /** approving a high or critical request needs a proof of presence (passkey or password) from the last 5 minutes */
+  reauth_required: 403,
   csrf_rejected: 403,
   not_found: 404,
   method_not_allowed: 405,

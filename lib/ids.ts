@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 
-export type IdPrefix = "usr" | "agt" | "run" | "lse" | "dec" | "esc" | "apr" | "evt" | "ep" | "vot" | "key" | "whk" | "dlv" | "chk" | "con" | "crd" | "dyn" | "obo" | "grp" | "ent" | "rte" | "pky" | "ntf" | "rvw";
+export type IdPrefix = "usr" | "agt" | "run" | "lse" | "dec" | "esc" | "apr" | "evt" | "ep" | "vot" | "key" | "whk" | "dlv" | "chk" | "con" | "crd" | "dyn" | "obo" | "grp" | "ent" | "rte" | "pky" | "ntf" | "rvw" | "ses";
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 

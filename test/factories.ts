@@ -7,6 +7,7 @@ import { generateKey, type EnforcementPointActor } from "@/lib/auth/enforcement-
 import { EP_SCOPES, type EpScope } from "@/lib/auth/scopes";
 import type { Actor } from "@/lib/auth/permissions";
 import { newId } from "@/lib/ids";
+import { now } from "@/lib/clock";
 import { issueLease } from "@/lib/leases/issue";
 import type { LeaseRequest } from "@/lib/leases/schemas";
 import { seedCatalog } from "@/prisma/seed";
@@ -16,8 +17,11 @@ const tag = () => randomBytes(4).toString("hex");
 /**
  * A person. `entitled`: tools they may delegate beyond their role's entitlements (a personal entitlement,
  * every environment): a requester's role covers only low- and medium-risk tools (issue 15).
+ * The actor comes with a console session of its own; approvers and admins arrive having just proved
+ * presence by password in it (as the console's Approve button makes them before a high or critical
+ * approval, issue 17), so a test that is not about that can approve: `proof: null` for one who has not.
  */
-export async function seedPerson(db: Db, over: Partial<{ email: string; name: string; role: string; password: string; status: string; entitled: string[] }> = {}) {
+export async function seedPerson(db: Db, over: Partial<{ email: string; name: string; role: string; password: string; status: string; entitled: string[]; proof: "password" | "passkey" | null }> = {}) {
   const email = over.email ?? `person-${tag()}@example.test`;
   const u = await db.user.create({
     data: {
@@ -32,7 +36,9 @@ export async function seedPerson(db: Db, over: Partial<{ email: string; name: st
   if (over.entitled?.length) {
     await db.entitlement.create({ data: { id: newId("ent"), subjectType: "person", subjectId: u.id, tools: over.entitled, environments: ["*"], description: "test factory" } });
   }
-  const actor: Actor = { kind: "user", id: u.id, email: u.email, name: u.name, role: u.role };
+  const actor: Actor = { kind: "user", id: u.id, email: u.email, name: u.name, role: u.role, session: { id: newId("ses"), version: u.sessionVersion } };
+  const proof = over.proof === undefined ? (u.role === "approver" || u.role === "admin" ? "password" : null) : over.proof;
+  if (proof) await db.presenceProof.create({ data: { userId: u.id, sessionId: actor.session!.id, sessionVersion: u.sessionVersion, method: proof, provedAt: now() } });
   return actor;
 }
 

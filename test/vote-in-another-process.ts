@@ -2,8 +2,9 @@
 import { castVote } from "@/lib/escalations/vote";
 import { db } from "@/lib/db";
 
-const [escalationId, voterId] = process.argv.slice(2) as [string, string];
+// sessionId: the voter's console session, whose proof of presence a high or critical approval needs.
+const [escalationId, voterId, sessionId = ""] = process.argv.slice(2) as [string, string, string?];
 const voter = await db().user.findUniqueOrThrow({ where: { id: voterId } });
-await castVote(db(), { kind: "user", id: voter.id, email: voter.email, name: voter.name, role: voter.role }, escalationId, "approve", "approved from instance two");
+await castVote(db(), { kind: "user", id: voter.id, email: voter.email, name: voter.name, role: voter.role, session: { id: sessionId, version: voter.sessionVersion } }, escalationId, "approve", "approved from instance two");
 await db().$disconnect();
 process.stdout.write(`voted at ${Date.now()}\n`);

@@ -29,7 +29,8 @@ export const AUDIT_ACTIONS = [
   "policy.published",
   "credential.created", "credential.rotated", "credential.retired", "credential.released", "credential.login_dropped",
   "signing_key.created", "signing_key.encrypted", "signing_key.rewrapped", "signing_key.retired", "signing_key.revoked",
-  "auth.sign_in", "auth.sign_in_failed", "auth.sign_in_throttled",
+  "auth.sign_in", "auth.sign_in_failed", "auth.sign_in_throttled", "auth.reauth", "auth.reauth_failed",
+  "passkey.registered", "passkey.renamed", "passkey.removed",
   "review.reminded",
   "demo.seeded",
   // Written only by tests (a tampering target, a rolled-back write); never by the product.

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { verifyPassword } from "@/lib/auth/password";
 import { now } from "@/lib/clock";
+import { newId } from "@/lib/ids";
 import { TokenBuckets } from "@/lib/token-buckets";
 import { syncSsoGroups } from "@/lib/groups/sso";
 
@@ -132,6 +133,9 @@ export function authOptions(): NextAuthOptions {
         return person?.status === "active";
       },
       async jwt({ token, user, account }) {
+        // A server-side name for this sign-in, so a proof of presence belongs to it and not to the person's
+        // other sessions (lib/presence/proof.ts).
+        if (user) token.sid = newId("ses");
         if (user && account?.provider === "oidc") {
           const person = await db().user.findUnique({ where: { email: user.email!.toLowerCase() } });
           if (person) Object.assign(token, { uid: person.id, sv: person.sessionVersion });
@@ -142,7 +146,7 @@ export function authOptions(): NextAuthOptions {
         return token;
       },
       async session({ session, token }) {
-        return { ...session, uid: token.uid, sv: token.sv } as typeof session;
+        return { ...session, uid: token.uid, sv: token.sv, sid: token.sid } as typeof session;
       },
     },
   };

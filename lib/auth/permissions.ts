@@ -36,7 +36,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   requester: [...READ_ALL, "leases.issue", "leases.revoke.own"],
 };
 
-export type Actor = { kind: "user"; id: string; email: string; name: string; role: string };
+/** `session`: the console sign-in this actor came with (absent when not from a browser session); proofs of presence belong to it. */
+export type Actor = { kind: "user"; id: string; email: string; name: string; role: string; session?: { id: string; version: number } };
 
 function isRole(role: string): role is Role {
   return Object.hasOwn(ROLE_PERMISSIONS, role);

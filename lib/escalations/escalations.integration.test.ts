@@ -154,7 +154,7 @@ describe("escalations and votes", () => {
     // The vote must come while the long-poll waits for it (subscribed), or it would be read at once instead.
     for (const deadline = Date.now() + 10_000; listenerCount() <= parked && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
     expect(listenerCount()).toBeGreaterThan(parked);
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.resolve("test/vote-in-another-process.ts"), esc, approvers[0].id], { env: process.env });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.resolve("test/vote-in-another-process.ts"), esc, approvers[0].id, approvers[0].session!.id], { env: process.env });
     const votedAt = Number(/voted at (\d+)/.exec(stdout)![1]);
     const woke = await waiting;
     expect(woke.escalation.status).toBe("approved");

@@ -19,6 +19,7 @@ import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { APPROVAL_TTL_MS, riskOf } from "@/lib/tools/risk";
 import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
+import { freshProof, type ProofMethod } from "@/lib/presence/proof";
 
 type EscalationRow = Prisma.EscalationGetPayload<{ include: { lease: true } }>;
 
@@ -71,9 +72,10 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       if (!reason && voteNeedsReason(verdict, risk)) {
         throw new AppError("invalid_request", verdict === "deny" ? "reason: required to deny" : "reason: required to approve a critical-risk request", [{ path: ["reason"], message: "Required" }]);
       }
-      await tx.vote.create({ data: { id: newId("vot"), escalationId: id, voterId: actor.id, verdict, reason } });
+      const proof = verdict === "approve" && riskOf(risk) >= riskOf("high") ? await requireFreshProof(tx, actor, at) : null;
+      await tx.vote.create({ data: { id: newId("vot"), escalationId: id, voterId: actor.id, verdict, reason, proof } });
       const who: AuditActor = { type: "user", id: actor.id, label: actor.email };
-      await appendAudit(tx, { action: "escalation.voted", actor: who, subject: { type: "escalation", id }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, escalationId: id, leaseVersion: e.lease.version, tool: e.tool, outcome: verdict, payload: { verdict, reason } });
+      await appendAudit(tx, { action: "escalation.voted", actor: who, subject: { type: "escalation", id }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, escalationId: id, leaseVersion: e.lease.version, tool: e.tool, outcome: verdict, payload: { verdict, reason, ...(proof ? { proof } : {}) } });
       const approvals = await tx.vote.count({ where: { escalationId: id, verdict: "approve" } });
       if (verdict === "deny") await settle(tx, e, "denied", at, who, reason);
       else if (approvals >= e.requiredApprovals) await settle(tx, e, "approved", at, who, reason);
@@ -86,6 +88,18 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
   }
   if ("expiredAt" in result) throw conflict(`escalation ${id} expired at ${result.expiredAt.toISOString()}`);
   return result;
+}
+
+/**
+ * Approving a high or critical request needs this session's proof of presence from the last 5 minutes
+ * (issue 17), made under the voter's current sessionVersion (read from their row, locked above). Here,
+ * in castVote, so no path to an approval skips it; a deny needs none.
+ */
+async function requireFreshProof(tx: Tx, actor: Actor, at: Date): Promise<ProofMethod> {
+  const { sessionVersion } = await tx.user.findUniqueOrThrow({ where: { id: actor.id }, select: { sessionVersion: true } });
+  const method = await freshProof(tx, actor, sessionVersion, at);
+  if (!method) throw new AppError("reauth_required", "Approving a high or critical request needs a fresh proof that it is you: confirm with your passkey or password (valid 5 minutes)");
+  return method;
 }
 
 /** The riskiest tool an escalation is about (a lease request: its riskiest grant); unknown tools count as critical. */

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { defineOperation } from "@/lib/api/operation";
+import { CreationOptions, PasskeyParams, PasskeyRegistration, PasskeyRename, PasskeyView, ReauthRequest, ReauthStatus, RequestOptions } from "@/lib/presence/schemas";
+
+// The signed-in person's own passkeys and proof of presence (issue 17): every role may, each only for themself.
+export const presenceOperations = {
+  listPasskeys: defineOperation({ method: "GET", path: "/api/v1/me/passkeys", tag: "me", summary: "Your passkeys (WebAuthn credentials), without their keys", auth: "session", permission: "console.view", response: z.object({ passkeys: z.array(PasskeyView) }), errors: [401] }),
+  passkeyRegistrationOptions: defineOperation({ method: "POST", path: "/api/v1/me/passkeys/options", tag: "me", summary: "Options for navigator.credentials.create; the challenge is stored for this session, single use, 2 minutes. RP id and origin: LANYARD_PUBLIC_URL, else the request's Origin", auth: "session", permission: "console.view", response: z.object({ options: CreationOptions }), errors: [400, 401, 403] }),
+  registerPasskey: defineOperation({ method: "POST", path: "/api/v1/me/passkeys", tag: "me", summary: "Register a passkey: the authenticator's answer to this session's challenge, and a name. Audited as passkey.registered", auth: "session", permission: "console.view", body: PasskeyRegistration, response: z.object({ passkey: PasskeyView }), responseStatus: 201, errors: [400, 401, 403, 409] }),
+  renamePasskey: defineOperation({ method: "PATCH", path: "/api/v1/me/passkeys/{id}", tag: "me", summary: "Rename one of your passkeys (audited)", auth: "session", permission: "console.view", params: PasskeyParams, body: PasskeyRename, response: z.object({ passkey: PasskeyView }), errors: [400, 401, 404] }),
+  removePasskey: defineOperation({ method: "DELETE", path: "/api/v1/me/passkeys/{id}", tag: "me", summary: "Remove one of your passkeys (audited)", auth: "session", permission: "console.view", params: PasskeyParams, response: z.object({ deleted: z.string() }), errors: [401, 404] }),
+  reauthStatus: defineOperation({ method: "GET", path: "/api/v1/me/reauth", tag: "me", summary: "This session's proof of presence, if still fresh (5 minutes), and how many passkeys you have", auth: "session", permission: "console.view", response: ReauthStatus, errors: [401] }),
+  reauthOptions: defineOperation({ method: "POST", path: "/api/v1/me/reauth/options", tag: "me", summary: "Options for navigator.credentials.get over your passkeys; the challenge is stored for this session, single use, 2 minutes", auth: "session", permission: "console.view", response: z.object({ options: RequestOptions }), errors: [400, 401, 403] }),
+  reauth: defineOperation({ method: "POST", path: "/api/v1/me/reauth", tag: "me", summary: "Prove presence for this session by a passkey assertion or your password: approving a high or critical request needs one from the last 5 minutes (else 403 reauth_required). Audited as auth.reauth / auth.reauth_failed", auth: "session", permission: "console.view", body: ReauthRequest, response: ReauthStatus, errors: [400, 401, 403, 429] }),
+};

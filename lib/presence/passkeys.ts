@@ -1,0 +1,85 @@
+import { generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from "@simplewebauthn/server";
+import type { z } from "zod";
+import { appendAudit, type AuditActor } from "@/lib/audit/append";
+import type { Actor } from "@/lib/auth/permissions";
+import { now } from "@/lib/clock";
+import type { Db } from "@/lib/db";
+import { AppError, notFound } from "@/lib/errors";
+import { newId } from "@/lib/ids";
+import { consumeChallenge, storeChallenge } from "@/lib/presence/challenges";
+import type { RelyingParty } from "@/lib/presence/relying-party";
+import type { PasskeyRegistration, PasskeyView } from "@/lib/presence/schemas";
+
+type PasskeyRow = { id: string; name: string; transports: string[]; createdAt: Date; lastUsedAt: Date | null };
+
+export function toPasskeyView(p: PasskeyRow): PasskeyView {
+  return { id: p.id, name: p.name, transports: p.transports, createdAt: p.createdAt.toISOString(), lastUsedAt: p.lastUsedAt?.toISOString() ?? null };
+}
+
+const who = (actor: Actor): AuditActor => ({ type: "user", id: actor.id, label: actor.email });
+
+export async function listPasskeys(db: Db, actor: Actor): Promise<PasskeyView[]> {
+  const rows = await db.passkey.findMany({ where: { userId: actor.id }, orderBy: { createdAt: "asc" } });
+  return rows.map(toPasskeyView);
+}
+
+/** Options for navigator.credentials.create: a discoverable, user-verified credential, none of the person's existing ones again. */
+export async function registrationOptions(db: Db, actor: Actor, rp: RelyingParty) {
+  if (!rp.id) throw new AppError("invalid_request", "No relying party: set LANYARD_PUBLIC_URL or send an Origin header");
+  const existing = await db.passkey.findMany({ where: { userId: actor.id }, select: { credentialId: true, transports: true } });
+  const options = await generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: actor.email,
+    userDisplayName: actor.name,
+    // The person's id as the user handle: stable, and not their email.
+    userID: new TextEncoder().encode(actor.id),
+    attestationType: "none",
+    excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
+    authenticatorSelection: { residentKey: "preferred", userVerification: "required" },
+  });
+  await storeChallenge(db, actor, "register", options.challenge);
+  return options;
+}
+
+/** Verifies a new credential against this session's challenge and stores it (audited). */
+export async function registerPasskey(db: Db, actor: Actor, rp: RelyingParty, input: z.infer<typeof PasskeyRegistration>): Promise<PasskeyView> {
+  const challenge = await consumeChallenge(db, actor, "register", input.response.response.clientDataJSON);
+  const verification = await verifyRegistrationResponse({
+    response: input.response as unknown as RegistrationResponseJSON,
+    expectedChallenge: challenge,
+    expectedOrigin: rp.origin,
+    expectedRPID: rp.id,
+    requireUserVerification: true,
+  }).catch((err: unknown) => {
+    throw new AppError("forbidden", `The passkey could not be verified: ${err instanceof Error ? err.message : "invalid response"}`);
+  });
+  if (!verification.verified) throw new AppError("forbidden", "The passkey could not be verified");
+  const { credential } = verification.registrationInfo;
+  return db.$transaction(async (tx) => {
+    const row = await tx.passkey.create({
+      data: { id: newId("pky"), userId: actor.id, credentialId: credential.id, publicKey: Buffer.from(credential.publicKey), counter: BigInt(credential.counter), transports: credential.transports ?? [], name: input.name, createdAt: now() },
+    });
+    await appendAudit(tx, { action: "passkey.registered", actor: who(actor), subject: { type: "passkey", id: row.id }, payload: { name: row.name, transports: row.transports } });
+    return toPasskeyView(row);
+  });
+}
+
+export async function renamePasskey(db: Db, actor: Actor, id: string, name: string): Promise<PasskeyView> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.passkey.updateMany({ where: { id, userId: actor.id }, data: { name } });
+    if (count === 0) throw notFound(`passkey ${id}`);
+    await appendAudit(tx, { action: "passkey.renamed", actor: who(actor), subject: { type: "passkey", id }, payload: { name } });
+    return toPasskeyView(await tx.passkey.findUniqueOrThrow({ where: { id } }));
+  });
+}
+
+/** Removes one of the person's own passkeys (someone else's is 404, as if it did not exist). */
+export async function removePasskey(db: Db, actor: Actor, id: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const row = await tx.passkey.findFirst({ where: { id, userId: actor.id }, select: { name: true } });
+    const { count } = await tx.passkey.deleteMany({ where: { id, userId: actor.id } });
+    if (count === 0 || !row) throw notFound(`passkey ${id}`);
+    await appendAudit(tx, { action: "passkey.removed", actor: who(actor), subject: { type: "passkey", id }, payload: { name: row.name } });
+  });
+}
