@@ -69,7 +69,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
           <Item label="Owner">{agent.owner ? `${agent.owner.name} (${agent.owner.email})${agent.owner.status !== "active" ? ` · ${agent.owner.status}` : ""}` : "none"}</Item>
           <Item label="Environments">{agent.environments.join(", ")}</Item>
           <Item label="Last seen">
-            <RelativeTime iso={agent.lastSeenAt} />
+            <RelativeTime iso={agent.lastSeenAt} testId="agent-last-seen" />
           </Item>
           <Item label="Max lease">{formatDuration(agent.ceiling.maxExpiresIn)}</Item>
           <Item label="Max calls per lease">{agent.ceiling.maxToolCalls}</Item>
