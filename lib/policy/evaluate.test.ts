@@ -158,6 +158,8 @@ describe("evaluatePolicy", () => {
     expect(evaluatePolicy(set, call({ tool: "new.tool" }))).toMatchObject({ outcome: "deny", error: true, determinedBy: ["all"] });
     // scoped policies do not apply to it
     expect(evaluatePolicy(compile(`forbid(principal, action == Action::"repo.read", resource);`), call({ tool: "new.tool" })).outcome).toBe("allow");
+    // A group-scoped one may (a write tool added since the set was compiled is in "write"): deny, never skip it.
+    expect(evaluatePolicy(compile(`@id("writes") forbid(principal, action in Action::"write", resource) when { context.environment == "production" };`), call({ tool: "new.tool" }))).toMatchObject({ outcome: "deny", error: true, determinedBy: ["writes"] });
   });
 
   it("memoises calls that differ only in what no policy reads", () => {

@@ -98,10 +98,15 @@ export function compilePolicySet(text: string, data: SchemaData, version: number
   return { ok: true, set: { version, policies: parsed.policies, byId: new Map(parsed.policies.map((p) => [p.id, p])), schema, slices: new Map(), memo: new Map() } };
 }
 
-/** Whether a policy's action scope can include `tool` (a tool outside the schema: only unscoped policies). */
-function appliesTo(p: PolicyJson, tool: string, groups: string[]): boolean {
+/**
+ * Whether a policy's action scope can include `tool`. A tool outside the schema (a catalog tool added
+ * since the set was compiled) is in no group we know of, so any `action in` scope may hold it: it applies
+ * (and the call is denied as outside the schema) rather than letting a group-scoped forbid go unasked.
+ */
+function appliesTo(p: PolicyJson, tool: string, groups: string[] | undefined): boolean {
   const a = p.action;
   if (a.op === "All") return true;
+  if (groups === undefined && a.op === "in") return true;
   const ids = (e: EntityUidJson) => ("__entity" in e ? e.__entity.id : e.id);
   const targets = a.op === "==" ? ("entity" in a ? [ids(a.entity)] : []) : "entity" in a ? [ids(a.entity)] : a.entities.map(ids);
   return targets.some((t) => t === tool || (a.op === "in" && groups.includes(t)));
@@ -219,7 +224,7 @@ function makeSlice(set: CompiledPolicySet, policies: ParsedPolicy[]): Slice {
 function sliceFor(set: CompiledPolicySet, tool: string): ToolSlices | null {
   const known = set.slices.get(tool);
   if (known !== undefined) return known;
-  const groups = set.schema.groupsOf.get(tool) ?? [];
+  const groups = set.schema.tools.has(tool) ? (set.schema.groupsOf.get(tool) ?? []) : undefined;
   const candidates = set.policies.filter((p) => appliesTo(p.json, tool, groups));
   const slices = candidates.length ? { base: makeSlice(set, candidates), candidates, guards: candidates.map((p) => guardsOf(p.json)), narrowed: new Map() } : null;
   set.slices.set(tool, slices);
