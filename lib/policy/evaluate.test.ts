@@ -186,6 +186,12 @@ describe("evaluatePolicy", () => {
     expect(evaluatePolicy(named, call(), m2).determinedBy).toEqual(["api"]);
     expect(evaluatePolicy(named, call({ resource: { type: "service", id: "web" } }), m2).outcome).toBe("allow");
     expect(m2.size).toBe(2);
+    // A caller's huge attribute map is not kept in the memo as is (50,000 keys of ~60 KB each).
+    const huge = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, "x".repeat(300)]));
+    expect(evaluatePolicy(named, call({ resource: { type: "service", id: "api", attributes: huge } }), m2).determinedBy).toEqual(["api"]);
+    expect(evaluatePolicy(named, call({ resource: { type: "service", id: "api", attributes: { ...huge, k0: "y" } } }), m2).determinedBy).toEqual(["api"]);
+    expect(m2.size).toBe(4);
+    for (const k of m2.keys()) expect(k.length).toBeLessThanOrEqual(512);
   });
 });
 

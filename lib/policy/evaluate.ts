@@ -372,6 +372,7 @@ export function evaluatePolicy(set: CompiledPolicySet, call: PolicyCall, memo: M
 }
 
 const MEMO_MAX = 50_000;
+const MAX_PLAIN_KEY = 512;
 
 /** What of a request the slice's policies can read, as a string: equal keys, equal answers. */
 function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
@@ -398,7 +399,10 @@ function memoKey(slice: Slice, req: ReturnType<typeof cedarRequest>): string {
     }
     r = picked;
   }
-  return JSON.stringify([slice.id, req.action.id, ctx, principal ? [run, agent] : null, r, delegator ? person : null]);
+  const key = JSON.stringify([slice.id, req.action.id, ctx, principal ? [run, agent] : null, r, delegator ? person : null]);
+  // A key holding a whole resource carries all its tags: a caller's 60 KB attribute map per call would make
+  // MEMO_MAX keys gigabytes. A long key is kept as its digest.
+  return key.length > MAX_PLAIN_KEY ? `#${createHash("sha256").update(key).digest("base64")}` : key;
 }
 
 function decideWith(set: CompiledPolicySet, slice: Slice, req: ReturnType<typeof cedarRequest>): PolicyResult {
