@@ -13,7 +13,8 @@ import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { inputClass } from "@/components/ui/field";
 import { formatUtc } from "@/components/ui/time";
-import { apiFetch } from "@/lib/api/client";
+import { ApiError, apiFetch } from "@/lib/api/client";
+import { ReauthPrompt } from "@/components/presence/reauth-prompt";
 import { voteNeedsReason } from "@/lib/escalations/rules";
 import type { EscalationView } from "@/lib/escalations/schemas";
 import { isOwnRequest } from "@/lib/leases/rules";
@@ -252,13 +253,19 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
   const [reason, setReason] = useState("");
   const [missing, setMissing] = useState<string | null>(null);
   const reasonToApprove = voteNeedsReason("approve", item.risk);
+  // Approving a high or critical request may answer reauth_required: ask for the proof here, then vote again.
+  const [proving, setProving] = useState(false);
   const vote = useMutation({
     mutationFn: (verdict: "approve" | "deny") => apiFetch<{ escalation: EscalationView }>(`/api/v1/escalations/${item.id}/votes`, { method: "POST", body: { verdict, reason: reason.trim() } }),
     onSuccess: ({ escalation }) => {
       client.setQueryData(escalationKey(item.id), escalation);
       void client.invalidateQueries({ queryKey: ["escalations"] });
     },
+    onError: (err) => {
+      if (err instanceof ApiError && err.code === "reauth_required") setProving(true);
+    },
   });
+  const voteError = vote.error instanceof ApiError && vote.error.code === "reauth_required" ? null : vote.error;
 
   if (!viewer.canDecide) {
     return <p className="rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-600">Your role may read the queue; a person with the approver role decides.</p>;
@@ -325,7 +332,19 @@ function VoteForm({ item, viewer }: { item: QueueItem; viewer: Viewer }) {
           You delegated or requested this lease, so someone else must approve it. You may still deny it.
         </p>
       )}
-      <ErrorAlert error={missing ?? vote.error} testId="vote-error" />
+      {proving && (
+        <ReauthPrompt
+          onProved={() => {
+            setProving(false);
+            vote.mutate("approve");
+          }}
+          onCancel={() => {
+            setProving(false);
+            vote.reset();
+          }}
+        />
+      )}
+      <ErrorAlert error={missing ?? voteError} testId="vote-error" />
       <div className="flex flex-wrap items-center gap-2">
         <Button data-shortcut="approve" variant="primary" data-testid="vote-approve" disabled={vote.isPending || own} onClick={() => submit("approve")} aria-keyshortcuts="a" className="min-h-11 flex-1 lg:min-h-0 lg:flex-none">
           Approve
