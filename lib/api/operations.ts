@@ -27,6 +27,7 @@ import { IntrospectRequest, IntrospectResponse } from "@/lib/leases/introspect";
 import { ConnectionCreate, ConnectionParams, ConnectionPatch, ConnectionTestRequest, ConnectionTestResult, ConnectionView } from "@/lib/connections/schemas";
 import { PolicyListResponse, PolicyVersionView, PublishRequest, ReplayRequest, ReplayResponse, ValidateRequest, ValidateResponse, WhatIfRequest } from "@/lib/policy/schemas";
 import { presenceOperations } from "@/lib/presence/operations";
+import { routingOperations } from "@/lib/routing/operations";
 import { ConnectionCredentialsParams, CredentialCreate, CredentialParams, CredentialRotate, CredentialView, ReleaseRequest, ReleaseResponse } from "@/lib/credentials/schemas";
 
 const LeaseOne = z.object({ lease: LeaseView });
@@ -34,6 +35,7 @@ const LeaseOne = z.object({ lease: LeaseView });
 // Every v1 operation, in one place: the route handlers validate with these, and /api/v1/openapi.json is built from them.
 export const operations = {
   ...presenceOperations,
+  ...routingOperations,
   decide: defineOperation({ method: "POST", path: "/api/v1/decisions", tag: "decisions", summary: "Ask before a tool call: allow, deny or escalate", auth: "enforcement-point", scope: "decisions:write", body: DecisionRequest, response: DecisionResponse, errors: [400, 401, 403, 413, 503] }),
   reportOutcome: defineOperation({ method: "POST", path: "/api/v1/decisions/{id}/outcome", tag: "decisions", summary: "After an allowed call: what happened (ok/error, a digest of the result, duration, a short summary). Only the key that received the allow, once: again is 409, after a deny or escalate 409, another key's decision 403, unknown 404. Audited as decision.outcome; shown in the run timeline, explain and the receipt", auth: "enforcement-point", scope: "decisions:write", params: OutcomeParams, body: OutcomeRequest, response: z.object({ outcome: OutcomeView }), responseStatus: 201, errors: [400, 401, 403, 404, 409] }),
 
