@@ -7,8 +7,16 @@ import { Button } from "@/components/ui/button";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { Field, inputClass } from "@/components/ui/field";
 import { tableClass, TableWrap, tdClass, thClass } from "@/components/ui/table";
-import { apiFetch } from "@/lib/api/client";
+import { ApiError, apiFetch } from "@/lib/api/client";
+import { formErrors, type FormSpec } from "@/lib/schemas/form-errors";
 import type { ToolView } from "@/lib/tools/schemas";
+
+const TOOL_FIELDS: FormSpec = {
+  name: { label: "Tool name", required: "name the tool, e.g. repo.read", format: "system.action, e.g. repo.read" },
+  risk: { label: "Risk" },
+  requiredApprovals: { label: "Required approvals", required: "a number from 1 to 5, or empty" },
+  description: { label: "Description" },
+};
 
 const RISKS = ["low", "medium", "high", "critical"] as const;
 
@@ -85,6 +93,7 @@ function ToolForm({ tool, onDone }: { tool?: ToolView; onDone?: () => void }) {
       router.refresh();
     },
   });
+  const issue = formErrors(save.error instanceof ApiError ? save.error : null, TOOL_FIELDS).field;
   return (
     <form
       aria-label={tool ? `Edit ${tool.name}` : "Add tool"}
@@ -99,7 +108,7 @@ function ToolForm({ tool, onDone }: { tool?: ToolView; onDone?: () => void }) {
         {tool ? (
           <p className="font-mono text-sm sm:col-span-1 sm:pt-7">{tool.name}</p>
         ) : (
-          <Field label="Tool name" hint="system.action, e.g. repo.read">
+          <Field label="Tool name" hint="system.action, e.g. repo.read" error={issue("name")}>
             <input value={f.name} onChange={(e) => setF({ ...f, name: e.target.value })} required className={`${inputClass} font-mono`} />
           </Field>
         )}
@@ -112,10 +121,10 @@ function ToolForm({ tool, onDone }: { tool?: ToolView; onDone?: () => void }) {
             ))}
           </select>
         </Field>
-        <Field label="Required approvals" hint="empty = default (critical 2, else 1)">
+        <Field label="Required approvals" hint="empty = default (critical 2, else 1)" error={issue("requiredApprovals")}>
           <input type="number" min={1} max={5} value={f.requiredApprovals} onChange={(e) => setF({ ...f, requiredApprovals: e.target.value })} className={inputClass} />
         </Field>
-        <Field label="Description">
+        <Field label="Description" error={issue("description")}>
           <input value={f.description} onChange={(e) => setF({ ...f, description: e.target.value })} className={inputClass} />
         </Field>
       </div>
@@ -129,7 +138,7 @@ function ToolForm({ tool, onDone }: { tool?: ToolView; onDone?: () => void }) {
           Always needs step-up
         </label>
       </div>
-      <ErrorAlert error={save.error} />
+      <ErrorAlert error={save.error} fields={TOOL_FIELDS} />
       <div className="flex gap-2">
         <Button type="submit" size="sm" disabled={save.isPending}>
           {save.isPending ? "Saving…" : tool ? "Save tool" : "Add tool"}
