@@ -29,7 +29,16 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
       <PageHeader
         title="Agents"
         description="Every registered agent identity: who owns it, where it may run, and the most any lease may grant it."
-        actions={manage ? <LinkButton href="/agents/new">New agent</LinkButton> : undefined}
+        actions={
+          manage ? (
+            <div className="flex gap-2">
+              <LinkButton href="/agents/review" variant="secondary">
+                Access review
+              </LinkButton>
+              <LinkButton href="/agents/new">New agent</LinkButton>
+            </div>
+          ) : undefined
+        }
       />
       <AgentFilters query={query} environments={environments} />
       {!parsed.success && (

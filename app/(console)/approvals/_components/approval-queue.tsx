@@ -1,6 +1,7 @@
 "use client";
 import { parseAsString, useQueryStates } from "nuqs";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { BulkBar, bulkEligible } from "./bulk-bar";
 import { Countdown } from "./countdown";
 import { EscalationDetail, type Viewer } from "./escalation-detail";
 import { KIND_LABEL, approvalsGiven, resourceText, type QueueItem } from "./prompt-text";
@@ -31,6 +32,16 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
   // On a phone the list and the open request take turns; a link to one request opens it.
   const [pane, setPane] = useState<"list" | "detail">(initialSelectedId ? "detail" : "list");
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Requests picked for one bulk answer (issue 17): pending low/medium ones only.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const bulkReason = useRef<HTMLInputElement>(null);
+  const setPick = useCallback((ids: string[], on: boolean) => {
+    setPicked((prev) => {
+      const next = new Set(prev);
+      for (const id of ids) if (on) next.add(id); else next.delete(id);
+      return next;
+    });
+  }, []);
   const seen = useRef(new Map<string, QueueItem>(initialItems.map((i) => [i.id, i])));
   useEffect(() => {
     for (const i of live) seen.current.set(i.id, i);
@@ -86,6 +97,16 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
         const id = visible[next]!.id;
         select(id, false);
         listRef.current?.querySelector<HTMLElement>(`[data-escalation-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
+      } else if (e.key === " " && viewer.canDecide) {
+        // Space picks (or unpicks) the current request for a bulk answer.
+        const item = visible.find((i) => i.id === current);
+        if (!item || !bulkEligible(item)) return;
+        e.preventDefault();
+        setPick([item.id], !picked.has(item.id));
+      } else if (e.key === "D" && picked.size > 0) {
+        // Shift+D: deny the picked requests: the reason box takes the focus, Enter denies.
+        e.preventDefault();
+        bulkReason.current?.focus();
       } else if (e.key === "a" || e.key === "d") {
         const button = detailRef.current?.querySelector<HTMLButtonElement>(`[data-shortcut="${e.key === "a" ? "approve" : "deny"}"]`);
         if (!button) return;
@@ -95,7 +116,7 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
     }
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [visible, current, select]);
+  }, [visible, current, select, viewer.canDecide, picked, setPick]);
 
   const toggle = (key: string) =>
     setExpanded((prev) => {
@@ -125,6 +146,14 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
         }}
         onClear={() => void setParams({ risk: null, agent: null, kind: null, tool: null })}
       />
+      {viewer.canDecide && (
+        <BulkBar
+          ref={bulkReason}
+          picked={picked}
+          onDone={(ids) => setPick(ids.concat([...picked]), false)}
+          onClear={() => setPicked(new Set())}
+        />
+      )}
       {queue.error && <ErrorAlert error={queue.error} testId="queue-error" />}
       {all.length === 0 ? (
         <EmptyState title="Nothing waits for a decision" testId="queue-empty">
@@ -145,6 +174,9 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
             {groups.map((g) => (
               <li key={g.key} data-testid="queue-group" data-count={g.items.length}>
                 <QueueRow item={g.lead} selected={g.lead.id === current} onSelect={() => select(g.lead.id)} count={g.items.length} />
+                {viewer.canDecide && g.items.some(bulkEligible) && (
+                  <PickBox ids={g.items.filter(bulkEligible).map((i) => i.id)} picked={picked} onPick={setPick} label={g.items.length > 1 ? `Select all ${g.items.filter(bulkEligible).length} identical` : "Select"} />
+                )}
                 {g.items.length > 1 && (
                   <button
                     type="button"
@@ -161,6 +193,7 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
                     {g.items.slice(1).map((item) => (
                       <li key={item.id}>
                         <QueueRow item={item} selected={item.id === current} onSelect={() => select(item.id)} />
+                        {viewer.canDecide && bulkEligible(item) && <PickBox ids={[item.id]} picked={picked} onPick={setPick} label="Select" />}
                       </li>
                     ))}
                   </ul>
@@ -232,6 +265,17 @@ function QueueFilters({
   );
 }
 
+/** A checkbox that picks requests for the bulk answer: one, or every eligible one of a group. */
+function PickBox({ ids, picked, onPick, label }: { ids: string[]; picked: ReadonlySet<string>; onPick: (ids: string[], on: boolean) => void; label: string }) {
+  const all = ids.every((id) => picked.has(id));
+  return (
+    <label className="mt-1 flex min-h-9 items-center gap-2 px-3 text-xs text-slate-700">
+      <input type="checkbox" data-testid="queue-pick" checked={all} onChange={() => onPick(ids, !all)} />
+      {label}
+    </label>
+  );
+}
+
 function QueueRow({ item, selected, onSelect, count = 1 }: { item: QueueItem; selected: boolean; onSelect: () => void; count?: number }) {
   const denied = item.recentDecisions.filter((d) => d.outcome === "deny").length;
   const pending = item.status === "pending";
@@ -250,6 +294,11 @@ function QueueRow({ item, selected, onSelect, count = 1 }: { item: QueueItem; se
       <div className="flex items-center gap-2">
         <RiskBadge risk={item.risk} />
         <span className="text-xs font-medium text-slate-600">{KIND_LABEL[item.kind]}</span>
+        {item.assignedToYou && (
+          <span data-testid="queue-item-assigned" className="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-semibold text-indigo-800">
+            Assigned to you
+          </span>
+        )}
         {count > 1 && (
           <span data-testid="queue-group-count" className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-semibold text-slate-800" title={`${count} identical requests`}>
             ×{count}
@@ -293,7 +342,7 @@ function Shortcuts() {
   const k = "rounded border border-slate-300 bg-white px-1.5 font-mono text-xs text-slate-700 shadow-xs";
   return (
     <p data-testid="shortcuts" className="ml-auto hidden text-xs text-slate-500 lg:block">
-      Keyboard: <kbd className={k}>j</kbd> / <kbd className={k}>k</kbd> next / previous · <kbd className={k}>a</kbd> approve · <kbd className={k}>d</kbd> deny
+      Keyboard: <kbd className={k}>j</kbd> / <kbd className={k}>k</kbd> next / previous · <kbd className={k}>a</kbd> approve · <kbd className={k}>d</kbd> deny · <kbd className={k}>space</kbd> select · <kbd className={k}>D</kbd> deny selected
     </p>
   );
 }

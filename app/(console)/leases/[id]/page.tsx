@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { DecideLease, RevokeLease } from "../_components/lease-actions";
+import { ExtendLease } from "../_components/extend-lease";
 import { DecisionList } from "../_components/decision-list";
 import { DelegationTree } from "../_components/delegation-tree";
 import { IssuedBanner } from "../_components/issued-banner";
@@ -54,6 +55,8 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
   const pending = lease.status === "pending_approval";
   const ownRequest = isOwnRequest(actor, lease);
   const mayDecide = pending && can(actor, "leases.approve") && !ownRequest;
+  // The same rule as POST /leases/{id}/extend: the delegator or requester, or an admin, on an active lease.
+  const mayExtend = lease.status === "active" && can(actor, "leases.issue") && (ownRequest || can(actor, "leases.revoke.any"));
 
   return (
     <div className="max-w-5xl space-y-6">
@@ -156,6 +159,12 @@ export default async function LeasePage({ params, searchParams }: { params: Prom
           </Card>
         </div>
       </div>
+
+      {mayExtend && (
+        <Card title="Extend" testId="lease-extend-card">
+          <ExtendLease leaseId={lease.id} maxToolCalls={lease.maxToolCalls} />
+        </Card>
+      )}
 
       {mayRevoke && (
         <Card title="Revoke" testId="lease-revoke-card">
