@@ -13,6 +13,7 @@ import { delegateLease } from "@/lib/leases/delegate";
 import { completeLease, revokeLease } from "@/lib/leases/lifecycle";
 import { receiptDigest, type ReceiptBody } from "@/lib/receipts/receipt";
 import { followRun } from "@/lib/runs/timeline";
+import { upsertTool } from "@/lib/tools/tools";
 import { jwks } from "@/lib/tokens/keys";
 import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 
@@ -64,6 +65,29 @@ describe("run timeline stream", () => {
     expect(await until(() => resumed.at(-1)?.id === got.at(-1)!.id)).toBe(true);
     stop2();
     expect(resumed.map((m) => m.id)).toEqual(got.slice(3).map((m) => m.id));
+  });
+
+  it("a two-approver step-up shows every vote (who, verdict, reason), not only the one that settled it", async () => {
+    // A tool of this test's own: medium risk (no fresh proof needed to approve), always stepped up, two approvals.
+    const tool = `xvote.deploy_${Math.random().toString(36).slice(2, 10)}`;
+    const admin = await seedPerson(db(), { role: "admin" });
+    await upsertTool(db(), admin, { name: tool, description: "", risk: "medium", readOnly: false, alwaysStepUp: true, requiredApprovals: 2 });
+    const agent = await seedAgent(db(), { ceilingTools: [tool] });
+    const { leaseToken, lease } = await seedLease(db(), { agentId: agent.id, grants: [{ tool }], deny: [] });
+    const esc = await decide(db(), ep, { leaseToken, tool });
+    expect(esc.decision).toBe("escalate");
+    const [a, b] = [await seedPerson(db(), { role: "approver" }), await seedPerson(db(), { role: "approver" })];
+    expect((await castVote(db(), a, esc.escalationId!, "approve", "first look")).status).toBe("pending");
+    expect((await castVote(db(), b, esc.escalationId!, "approve", "second look")).status).toBe("approved");
+    const got: SseMessage[] = [];
+    const stop = await followRun(db(), lease.runId, null, (m) => got.push(m));
+    expect(await until(() => got.some((m) => m.event === "escalation.decided"))).toBe(true);
+    stop();
+    const votes = got.filter((m) => m.event === "escalation.voted").map((m) => m.data as { actorLabel: string; escalationId: string; payload: { verdict: string; reason: string } });
+    expect(votes.map((v) => [v.escalationId, v.actorLabel, v.payload.verdict, v.payload.reason])).toEqual([
+      [esc.escalationId, a.email, "approve", "first look"],
+      [esc.escalationId, b.email, "approve", "second look"],
+    ]);
   });
 
   it("a decision made on another instance reaches an open timeline within 1 s", async () => {

@@ -15,6 +15,8 @@ export const TIMELINE_EVENTS: Record<string, string> = {
   decision: "decision",
   "decision.outcome": "decision.outcome",
   "escalation.created": "escalation.created",
+  // Every vote (who, verdict, reason): a two-approver step-up names both, not only the one that settled it.
+  "escalation.voted": "escalation.voted",
   "escalation.decided": "escalation.decided",
   "escalation.consumed": "escalation.decided",
   "lease.revoked": "lease.revoked",

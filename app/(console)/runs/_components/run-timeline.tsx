@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useMemo, useRef, useState } from "react";
-import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, outcomePayload, type TimelineRow } from "./timeline-model";
+import { buildTimeline, decisionPayload, escalationPayload, leasePayload, onlyDenials, outcomePayload, votePayload, type TimelineRow } from "./timeline-model";
 import { useRunEvents, type RunEvent, type StreamState } from "./use-run-events";
 import { RevokeLease } from "../../leases/_components/lease-actions";
 import { McpCallDetails, McpCallLine } from "@/components/decisions/mcp-call";
@@ -29,7 +29,7 @@ export function RunTimeline({ runId, initialLease, agentNames, mayRevoke }: Prop
   // The budget and status come from the lease itself, re-read (at most every 250 ms) when the run moves.
   const onEvents = useCallback(
     (batch: RunEvent[]) => {
-      if (!batch.some((e) => e.type !== "escalation.created")) return;
+      if (!batch.some((e) => e.type !== "escalation.created" && e.type !== "escalation.voted")) return;
       if (refetchTimer.current) return;
       refetchTimer.current = setTimeout(() => {
         refetchTimer.current = null;
@@ -245,7 +245,7 @@ function DecisionRow({ event, reported }: { event: RunEvent; reported?: RunEvent
 }
 
 function EscalationRow({ row }: { row: Extract<TimelineRow, { kind: "escalation" }> }) {
-  const first = (row.created ?? row.decided)!;
+  const first = (row.created ?? row.decided ?? row.votes[0])!;
   const asked = row.created ? escalationPayload(row.created) : {};
   const decided = row.decided ? escalationPayload(row.decided) : null;
   const status = row.decided?.data.outcome ?? "pending";
@@ -266,6 +266,20 @@ function EscalationRow({ row }: { row: Extract<TimelineRow, { kind: "escalation"
         )}
       </div>
       {asked.justification && <p className="mt-0.5 text-xs text-slate-600">“{asked.justification}”</p>}
+      {/* Every vote when there was more than one (or the step is still waiting for more): the line below names only the last. */}
+      {(row.votes.length > 1 || (row.votes.length > 0 && !row.decided)) && (
+        <ul className="mt-0.5 space-y-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="escalation-votes">
+          {row.votes.map((v) => {
+            const vote = votePayload(v);
+            return (
+              <li key={v.data.seq} data-testid="escalation-vote" data-verdict={vote.verdict ?? v.data.outcome ?? ""}>
+                {vote.verdict === "deny" ? "denied" : "approved"} by <span data-testid="escalation-vote-by">{v.data.actorLabel ?? "someone"}</span> at {clock(v.data.at)}
+                {vote.reason ? <span data-testid="escalation-vote-reason"> — “{vote.reason}”</span> : ""}
+              </li>
+            );
+          })}
+        </ul>
+      )}
       {row.decided && (
         <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="escalation-decided">
           {status} by <span data-testid="escalation-decided-by">{row.decided.data.actorLabel ?? "the system"}</span> at {clock(row.decided.data.at)}

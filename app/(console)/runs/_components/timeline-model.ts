@@ -7,7 +7,7 @@ export type ResourceRef = { type: string; id: string } | null;
 /** One line of the timeline: an event, or an escalation whose created and decided events share one row. */
 export type TimelineRow =
   | { kind: "event"; key: string; event: RunEvent; outcome?: RunEvent }
-  | { kind: "escalation"; key: string; created: RunEvent | null; decided: RunEvent | null; consumed?: RunEvent }
+  | { kind: "escalation"; key: string; created: RunEvent | null; decided: RunEvent | null; consumed?: RunEvent; votes: RunEvent[] }
   | { kind: "delegated"; key: string; event: RunEvent; childRunId: string; children: TimelineRow[] };
 
 export type TimelineModel = { rows: TimelineRow[]; denials: number; decisions: number };
@@ -19,6 +19,7 @@ function payload<T>(e: RunEvent): Partial<T> {
 export const decisionPayload = (e: RunEvent) => payload<{ resource: ResourceRef; reasons: Reason[]; latencyMs: number; approvalId: string | null; context: unknown; arguments: unknown; argumentsDigest: unknown; drift?: Drift }>(e);
 export const outcomePayload = (e: RunEvent) => payload<{ status: string; resultDigest: string | null; durationMs: number | null; summary: string | null }>(e);
 export const escalationPayload = (e: RunEvent) => payload<{ kind: string; resource: ResourceRef; justification: string; reason: string; status: string; expiresAt: string }>(e);
+export const votePayload = (e: RunEvent) => payload<{ verdict: string; reason: string }>(e);
 export const leasePayload = (e: RunEvent) =>
   payload<{ lease: { id: string; agentId: string; maxToolCalls: number; expiresAt: string; grants: { tool: string }[]; status: string }; parentRunId: string; pendingBecause: unknown; reason: string; status: string; cascadedFrom: string[] | null; grant: { tool: string }; from: { expiresAt: string; maxToolCalls: number }; to: { expiresAt: string; maxToolCalls: number } }>(e);
 
@@ -60,16 +61,18 @@ export function buildTimeline(rootRunId: string, events: RunEvent[]): TimelineMo
       placedChildren.add(runId);
       continue;
     }
-    if ((type === "escalation.created" || type === "escalation.decided") && e.data.escalationId) {
+    if ((type === "escalation.created" || type === "escalation.voted" || type === "escalation.decided") && e.data.escalationId) {
       let row = escalations.get(e.data.escalationId);
       if (!row) {
-        row = { kind: "escalation", key: e.data.seq, created: null, decided: null };
+        row = { kind: "escalation", key: e.data.seq, created: null, decided: null, votes: [] };
         escalations.set(e.data.escalationId, row);
         // A decision that escalates writes its question first: show the question under the decision.
         if (type === "escalation.created" && e.data.decisionId && !seenDecisions.has(e.data.decisionId)) afterDecision.set(e.data.decisionId, row);
         else rowsOf(runId).push(row);
       }
       if (type === "escalation.created") row.created = e;
+      // Each person's vote, in order: the decided event names only the one that settled it.
+      else if (type === "escalation.voted") row.votes.push(e);
       // The agent using an approval arrives as escalation.decided too: it must not replace who approved and why.
       else if (e.data.action === "escalation.consumed") row.consumed = e;
       else row.decided = e;

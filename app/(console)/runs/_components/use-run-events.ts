@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { AuditEventView } from "@/lib/audit/schemas";
 
-export const RUN_EVENT_TYPES = ["lease.issued", "lease.delegated", "decision", "decision.outcome", "escalation.created", "escalation.decided", "lease.revoked", "lease.ended"] as const;
+export const RUN_EVENT_TYPES = ["lease.issued", "lease.delegated", "decision", "decision.outcome", "escalation.created", "escalation.voted", "escalation.decided", "lease.revoked", "lease.ended"] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 export type RunEvent = { type: RunEventType; data: AuditEventView };
 export type StreamState = "connecting" | "live" | "reconnecting" | "offline";
