@@ -198,5 +198,5 @@ async function checkAuthorityUnderLock(tx: Tx, e: EscalationRow, at: Date): Prom
     const short = uncoveringAncestor(ancestors, g);
     if (short) throw new AppError("conflict", `${g.tool}${g.resource ? ` on ${g.resource.type} ${g.resource.ids.join(", ")}` : ""} is not granted by ancestor lease ${short.id}; a lease cannot hold more than its ancestors`, [{ path: ["tool"], message: "beyond an ancestor lease" }]);
   }
-}
   return entitlements;
+}
