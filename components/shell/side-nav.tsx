@@ -83,6 +83,9 @@ export function SideNav({ actor, allowed, theme }: { actor: { name: string; emai
           <div className="inline-block rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700" data-testid="role">
             {actor.role}
           </div>
+          <Link href="/profile" data-testid="profile-link" className="block min-h-11 pt-1 text-sm text-indigo-700 hover:underline md:min-h-0">
+            Profile and passkeys
+          </Link>
           <div className="pt-2">
             <ThemeSwitch initial={theme} />
           </div>
