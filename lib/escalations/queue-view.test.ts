@@ -20,6 +20,12 @@ function entry(over: Partial<QueueEntry> & { minutes?: number } = {}): QueueEntr
 }
 
 describe("the approval queue's order, filters and groups", () => {
+  it("what is assigned to the viewer comes first, even a low-risk request before someone else's critical one", () => {
+    const theirs = entry({ kind: "step_up", risk: "critical", tool: "production.deploy", minutes: 2, assignedToYou: false });
+    const mine = entry({ kind: "step_up", risk: "low", tool: "repo.read", minutes: 50, assignedToYou: true });
+    expect(sortQueue([theirs, mine])).toEqual([mine, theirs]);
+  });
+
   it("eight identical lease requests take one row; a high-risk merge expiring later is still on top", () => {
     const requests = Array.from({ length: 8 }, (_, i) => entry({ minutes: 5 + i }));
     const merge = entry({ kind: "step_up", risk: "high", tool: "pull_request.merge", resource: { type: "repo", id: "clord" }, minutes: 55 });

@@ -11,6 +11,8 @@ export type QueueEntry = {
   expiresAt: string;
   agent: { id: string; name: string };
   lease: { purpose: string; environment: string; grants: unknown[] };
+  /** routed to one of the viewer's groups, or to no group (issue 17) */
+  assignedToYou?: boolean;
 };
 
 export type QueueFilter = { risk?: string | null; agent?: string | null; kind?: string | null; tool?: string | null };
@@ -27,9 +29,9 @@ export function filterQueue<T extends QueueEntry>(items: readonly T[], f: QueueF
   );
 }
 
-/** Riskiest first, then the soonest to expire: a critical merge is never below routine requests. */
+/** What is assigned to the viewer first; then riskiest first, then the soonest to expire: a critical merge is never below routine requests. */
 export function compareQueue(a: QueueEntry, b: QueueEntry): number {
-  return riskOf(b.risk) - riskOf(a.risk) || Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return Number(Boolean(b.assignedToYou)) - Number(Boolean(a.assignedToYou)) || riskOf(b.risk) - riskOf(a.risk) || Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export function sortQueue<T extends QueueEntry>(items: readonly T[]): T[] {

@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import { ApprovalQueue } from "./_components/approval-queue";
+import { AssignedNotifier } from "./_components/assigned-notifier";
 import { ApprovalRules, ApprovalTabs } from "./_components/approval-tabs";
 import { Forbidden } from "@/components/ui/forbidden";
 import { PageHeader } from "@/components/ui/page-header";
@@ -17,7 +18,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const access = await pageAccess("approvals.read", "/approvals");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const { escalation } = firstParams(await searchParams);
-  const pending = await listQueue(db(), { status: "pending", limit: 200 });
+  const pending = await listQueue(db(), { status: "pending", limit: 200 }, access.actor);
   let missing: string | null = null;
   if (escalation && !pending.some((i) => i.id === escalation)) {
     // A link to a request that was decided meanwhile (a webhook link, say) opens it in the history.
@@ -41,6 +42,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       />
       <ApprovalTabs active="queue" initialPending={pending} />
       <ApprovalRules />
+      {viewer.canDecide && <AssignedNotifier initialItems={pending} />}
       {missing && (
         <p role="alert" data-testid="escalation-missing" className="mb-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
           Request <span className="font-mono">{missing}</span> is neither waiting nor in the recent history.
