@@ -70,4 +70,10 @@ describe("the approval queue's order, filters and groups", () => {
       tools: ["pull_request.merge", "repo.commit", "repo.read"],
     });
   });
+
+  it("extensions are never folded together: each asks its own lease's limits", () => {
+    const a = entry({ kind: "extension" });
+    const b = entry({ kind: "extension" });
+    expect(groupQueue(sortQueue([a, b])).map((g) => g.items.length)).toEqual([1, 1]);
+  });
 });

@@ -44,7 +44,9 @@ export function sortQueue<T extends QueueEntry>(items: readonly T[]): T[] {
  * Justifications may differ in wording; what would be allowed may not.
  */
 export function sameRequestKey(item: QueueEntry): string {
-  const ask = item.kind === "lease_request" ? [item.lease.purpose, item.lease.environment, item.lease.grants] : [item.tool, item.resource ?? null, item.argumentsDigest ?? null];
+  // An extension is about its own lease and the limits it asks: never identical to another one.
+  const ask =
+    item.kind === "lease_request" ? [item.lease.purpose, item.lease.environment, item.lease.grants] : item.kind === "extension" ? [item.id] : [item.tool, item.resource ?? null, item.argumentsDigest ?? null];
   return JSON.stringify([item.kind, item.agent.id, ...ask]);
 }
 
