@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { ApprovalRoutingSection } from "./_components/approval-routing-section";
 import { EnforcementPointsSection } from "./_components/enforcement-points-section";
 import { EntitlementsSection } from "./_components/entitlements-section";
 import { GroupsSection } from "./_components/groups-section";
@@ -14,6 +15,8 @@ import { pageAccess } from "@/lib/auth/page-guard";
 import { can } from "@/lib/auth/permissions";
 import { db } from "@/lib/db";
 import { listEnforcementPoints } from "@/lib/enforcement-points/enforcement-points";
+import { listAgents } from "@/lib/agents/queries";
+import { listApprovalRoutes } from "@/lib/routing/routes";
 import { listPeople } from "@/lib/people/people";
 import { listGroups } from "@/lib/groups/groups";
 import { listEntitlements } from "@/lib/entitlements/entitlements";
@@ -28,6 +31,7 @@ const SECTIONS = [
   { id: "people", label: "People" },
   { id: "groups", label: "Groups" },
   { id: "entitlements", label: "Entitlements" },
+  { id: "approval-routing", label: "Approval routing" },
   { id: "enforcement-points", label: "Enforcement points" },
   { id: "tools", label: "Tool catalog" },
   { id: "webhooks", label: "Webhooks" },
@@ -38,7 +42,7 @@ export default async function SettingsPage() {
   const access = await pageAccess("people.manage", "/settings");
   if (!access.allowed) return <Forbidden permission={access.permission} role={access.actor.role} />;
   const actor = access.actor;
-  const [people, points, tools, webhooks, groups, entitlements, keys] = await Promise.all([
+  const [people, points, tools, webhooks, groups, entitlements, keys, routes, agents] = await Promise.all([
     listPeople(db()),
     can(actor, "enforcement-points.manage") ? listEnforcementPoints(db()) : Promise.resolve(null),
     listTools(db()),
@@ -46,6 +50,8 @@ export default async function SettingsPage() {
     listGroups(db()),
     listEntitlements(db()),
     can(actor, "keys.rotate") ? signingKeyHistory(db()) : Promise.resolve([]),
+    listApprovalRoutes(db()),
+    listAgents(db(), {}),
   ]);
 
   return (
@@ -86,6 +92,17 @@ export default async function SettingsPage() {
             tools={tools}
             groups={groups.map((g) => ({ id: g.id, label: g.name }))}
             people={people.filter((p) => p.status === "active").map((p) => ({ id: p.id, label: p.email }))}
+          />
+        </section>
+        <section id="approval-routing" aria-labelledby="approval-routing-title" className="scroll-mt-6">
+          <h2 id="approval-routing-title" className="mb-3 text-lg font-semibold">
+            Approval routing
+          </h2>
+          <ApprovalRoutingSection
+            routes={routes}
+            groups={groups.map((g) => ({ id: g.id, label: g.name }))}
+            agents={agents.filter((a) => a.status !== "retired").map((a) => ({ id: a.id, label: a.name }))}
+            tools={tools.map((t) => t.name)}
           />
         </section>
         {points && (
