@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
-import { DEMO, apiSession, signIn } from "./support/auth";
+import { DEMO, apiSession, signIn, proveByPassword } from "./support/auth";
 import { enforcementPoint } from "./support/enforcement-point";
 
 // Issue 16: an approver works the queue from a phone (390×844), in light and dark.
@@ -188,6 +188,7 @@ test("the findings: who approved a step-up, an ended run, the explain headline, 
   test.setTimeout(120_000);
   const s = await scenario();
   const approver = await apiSession(baseURL!, DEMO.approver.email);
+  await proveByPassword(approver, baseURL!);
   const voted = await approver.post(`/api/v1/escalations/${s.approveId}/votes`, { headers: { origin, ...json }, data: { verdict: "approve", reason: "CI is green" } });
   expect(voted.status(), await voted.text()).toBe(200);
   const approval = ((await voted.json()) as { escalation: { approvalId: string } }).escalation.approvalId;

@@ -116,6 +116,9 @@ test.describe("Approval queue", () => {
     const waited = ep.get(`/api/v1/escalations/${escalationId}?waitSeconds=20`, { timeout: 30_000 });
     await detail.getByTestId("vote-reason").fill("Tests are green; merging the dependency bump is expected for this run.");
     await detail.getByTestId("vote-approve").click();
+    // A high-risk approval asks, in place, for a fresh proof (issue 17): this approver has no passkey.
+    await detail.getByTestId("reauth-password").fill("lanyard-demo");
+    await detail.getByTestId("reauth-password-submit").click();
 
     await expect(detail.getByTestId("escalation-status")).toHaveText("approved");
     await expect(detail.getByTestId("escalation-decided")).toContainText(`Decided (approved) by ${DEMO.approver.email} at`);

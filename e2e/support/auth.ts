@@ -39,3 +39,12 @@ export async function apiSession(baseURL: string, email: string, password = DEMO
   expect(body.user?.email, `signed in as ${email}`).toBe(email);
   return ctx;
 }
+
+/**
+ * Proves presence for a signed-in request context's session by password (issue 17): approving a high
+ * or critical request needs such a proof from the last 5 minutes.
+ */
+export async function proveByPassword(ctx: APIRequestContext, baseURL: string, password = DEMO_PASSWORD): Promise<void> {
+  const res = await ctx.post("/api/v1/me/reauth", { headers: { origin: new URL(baseURL).origin, "content-type": "application/json" }, data: { method: "password", password } });
+  expect(res.status(), await res.text()).toBe(200);
+}
