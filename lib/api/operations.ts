@@ -27,7 +27,7 @@ import { IntrospectRequest, IntrospectResponse } from "@/lib/leases/introspect";
 import { ConnectionCreate, ConnectionParams, ConnectionPatch, ConnectionTestRequest, ConnectionTestResult, ConnectionView } from "@/lib/connections/schemas";
 import { PolicyListResponse, PolicyVersionView, PublishRequest, ReplayRequest, ReplayResponse, ValidateRequest, ValidateResponse, WhatIfRequest } from "@/lib/policy/schemas";
 import { presenceOperations } from "@/lib/presence/operations";
-import { routingOperations } from "@/lib/routing/operations";
+import { ApprovalRouteCreate, ApprovalRouteParams, ApprovalRoutePatch, ApprovalRouteView } from "@/lib/routing/schemas";
 import { ConnectionCredentialsParams, CredentialCreate, CredentialParams, CredentialRotate, CredentialView, ReleaseRequest, ReleaseResponse } from "@/lib/credentials/schemas";
 
 const LeaseOne = z.object({ lease: LeaseView });
@@ -35,7 +35,11 @@ const LeaseOne = z.object({ lease: LeaseView });
 // Every v1 operation, in one place: the route handlers validate with these, and /api/v1/openapi.json is built from them.
 export const operations = {
   ...presenceOperations,
-  ...routingOperations,
+  // Approval routing (issue 17): admins say which groups are asked, how many must agree and for how long.
+  listApprovalRoutes: defineOperation({ method: "GET", path: "/api/v1/approval-routes", tag: "approval-routes", summary: "Approval routes in the order they are tried (the first whose agent, tool, risk and environment all match assigns the request; none: the agent owner's groups, else any approver)", auth: "session", permission: "people.manage", response: z.object({ routes: z.array(ApprovalRouteView) }) }),
+  createApprovalRoute: defineOperation({ method: "POST", path: "/api/v1/approval-routes", tag: "approval-routes", summary: "Add a route (conditions left out match anything); unknown groups or agent are 422. Audited as approval_route.created", auth: "session", permission: "people.manage", body: ApprovalRouteCreate, response: z.object({ route: ApprovalRouteView }), responseStatus: 201, errors: [400, 403, 422] }),
+  updateApprovalRoute: defineOperation({ method: "PATCH", path: "/api/v1/approval-routes/{id}", tag: "approval-routes", summary: "Change a route (its position reorders it); applies to requests opened afterwards. Audited as approval_route.updated", auth: "session", permission: "people.manage", params: ApprovalRouteParams, body: ApprovalRoutePatch, response: z.object({ route: ApprovalRouteView }), errors: [400, 403, 404, 422] }),
+  deleteApprovalRoute: defineOperation({ method: "DELETE", path: "/api/v1/approval-routes/{id}", tag: "approval-routes", summary: "Delete a route; requests already assigned keep their assignment. Audited as approval_route.deleted", auth: "session", permission: "people.manage", params: ApprovalRouteParams, response: z.object({ deleted: z.string() }), errors: [403, 404] }),
   decide: defineOperation({ method: "POST", path: "/api/v1/decisions", tag: "decisions", summary: "Ask before a tool call: allow, deny or escalate", auth: "enforcement-point", scope: "decisions:write", body: DecisionRequest, response: DecisionResponse, errors: [400, 401, 403, 413, 503] }),
   reportOutcome: defineOperation({ method: "POST", path: "/api/v1/decisions/{id}/outcome", tag: "decisions", summary: "After an allowed call: what happened (ok/error, a digest of the result, duration, a short summary). Only the key that received the allow, once: again is 409, after a deny or escalate 409, another key's decision 403, unknown 404. Audited as decision.outcome; shown in the run timeline, explain and the receipt", auth: "enforcement-point", scope: "decisions:write", params: OutcomeParams, body: OutcomeRequest, response: z.object({ outcome: OutcomeView }), responseStatus: 201, errors: [400, 401, 403, 404, 409] }),
 
