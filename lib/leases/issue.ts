@@ -1,4 +1,4 @@
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { ceilingIssues, lockAgent, touchLastLease } from "@/lib/agents/ceiling";
 import { AppError, type Issue } from "@/lib/errors";
 import { appendAudit, type AuditActor } from "@/lib/audit/append";
@@ -64,6 +64,12 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
   const actor: AuditActor = issuer.kind === "user" ? { type: "user", id: issuer.id, label: issuer.email } : { type: "enforcement_point", id: issuer.id, label: issuer.name };
 
   const lease = await db.$transaction(async (tx) => {
+    // The grants' risks as committed now, held FOR SHARE until commit (before the person's lock, the order a
+    // risk change in lib/tools takes them): a risk change either committed before and is read here, or
+    // waits for this lease and re-checks it.
+    const heldRisks = new Map(
+      (await tx.$queryRaw<{ name: string; risk: string }[]>(Prisma.sql`SELECT "name", "risk" FROM "tools" WHERE "name" = ANY(${[...risks.keys()].sort()}::text[]) ORDER BY "name" FOR SHARE`)).map((t) => [t.name, t.risk]),
+    );
     // The person behind the lease, re-checked under their row's lock (taken before the agent's, as
     // everywhere): a disable that committed since refuses this lease; a later one waits and revokes it.
     const person = delegator ? await lockPerson(tx, delegator.id, "share") : null;
@@ -74,7 +80,7 @@ export async function issueLease(db: Db, issuer: Issuer, input: LeaseRequest) {
       throw new AppError("forbidden", `Your role changed to ${person.role} while this request was under way; reload and try again`);
     }
     // What the person may delegate (issue 15), read under their row lock: every change to it takes that lock first.
-    const entitlements = await assertDelegable(tx, person, input.grants, input.environment, { code: "unprocessable", risks });
+    const entitlements = await assertDelegable(tx, person, input.grants, input.environment, { code: "unprocessable", risks: heldRisks });
     // Checked again under the agent's row lock: a suspension (or a ceiling cut) that committed since the
     // read above refuses this lease; one that comes later waits for us and ends it.
     const locked = await lockAgent(tx, agent.id, "share");
