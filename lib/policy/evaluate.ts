@@ -109,7 +109,7 @@ function appliesTo(p: PolicyJson, tool: string, groups: string[] | undefined): b
   if (groups === undefined && a.op === "in") return true;
   const ids = (e: EntityUidJson) => ("__entity" in e ? e.__entity.id : e.id);
   const targets = a.op === "==" ? ("entity" in a ? [ids(a.entity)] : []) : "entity" in a ? [ids(a.entity)] : a.entities.map(ids);
-  return targets.some((t) => t === tool || (a.op === "in" && groups.includes(t)));
+  return targets.some((t) => t === tool || (a.op === "in" && !!groups?.includes(t)));
 }
 
 const isVar = (e: unknown, v: string) => !!e && typeof e === "object" && (e as { Var?: string }).Var === v;

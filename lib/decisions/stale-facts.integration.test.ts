@@ -1,0 +1,58 @@
+// decide() (the Next route's path) evaluates what it loaded with the chain (the agent's drift mode; for
+// policies the delegator's groups, role and email) and at commit re-checks only the lease rows (status,
+// expiry, budget) and the policy version. A change to those facts that commits between load and commit
+// is not seen: the decision commits after it under the old facts. The hot path compares the whole chain
+// fingerprint (lanyard_chain_state) at commit and evaluates again. This test plays the race with a row
+// lock: the commit waits on the lease row while the agent is switched to enforce.
+// KNOWN HOLE (X1 review, 2026-12-01): marked it.fails until decide() checks the fingerprint at commit.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma } from "@/lib/generated/prisma/client";
+import { db } from "@/lib/db";
+import { decide } from "@/lib/decisions/decide";
+import { stopListening } from "@/lib/events/bus";
+import { forgetToolCatalog } from "@/lib/tools/catalog";
+import { seedCatalog } from "@/prisma/seed";
+import { seedAgent, seedEnforcementPoint, seedLease } from "@/test/factories";
+
+beforeAll(async () => {
+  await seedCatalog(db());
+  forgetToolCatalog();
+});
+afterAll(() => stopListening());
+
+describe("decide(): facts beyond the lease rows, changed between load and commit", () => {
+  it.fails("an agent switched to enforce while an off-intent call commits: the call is not allowed under advisory", async () => {
+    const { actor: ep } = await seedEnforcementPoint(db());
+    const agent = await seedAgent(db());
+    const { lease, leaseToken } = await seedLease(db(), { agentId: agent.id, intent: { resources: ["repos/acme/"] } });
+    const call = { leaseToken, tool: "repo.read", resource: { type: "repo", id: "repos/globex/api" } };
+    // advisory: allowed and flagged
+    expect(await decide(db(), ep, call)).toMatchObject({ decision: "allow" });
+
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    let holderPid = 0;
+    const holder = db().$transaction(async (tx) => {
+      await tx.$executeRaw(Prisma.sql`SELECT 1 FROM "leases" WHERE "id" = ${lease.id} FOR UPDATE`);
+      holderPid = (await tx.$queryRaw<{ pid: number }[]>(Prisma.sql`SELECT pg_backend_pid() AS pid`))[0]!.pid;
+      locked();
+      await held;
+    }, { timeout: 30_000, maxWait: 10_000 });
+    await isLocked;
+    const pending = decide(db(), ep, call);
+    // Poll until decide()'s commit waits on our lock (it has loaded and evaluated under advisory by then).
+    for (let i = 0; ; i++) {
+      const [w] = await db().$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`);
+      if (w!.n > 0) break;
+      if (i > 1000) throw new Error("decide() never waited on the lease row");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await db().agent.update({ where: { id: agent.id }, data: { driftMode: "enforce" } }); // committed before the decision
+    release();
+    await holder;
+    const r = await pending;
+    expect(r).toMatchObject({ decision: "escalate", reasons: [{ code: "intent_drift" }] });
+  }, 30_000);
+});
