@@ -8,6 +8,7 @@ import { newId } from "@/lib/ids";
 import { lockPerson } from "@/lib/people/lock";
 import { lockEntitlementChanges, recheckAuthority } from "@/lib/entitlements/recheck";
 import { deleteSubjectEntitlements } from "@/lib/entitlements/entitlements";
+import { parsePolicies } from "@/lib/policy/text";
 
 type GroupRow = { id: string; name: string; description: string; source: string; createdAt: Date; updatedAt: Date };
 type MemberRow = { userId: string; source: string; user: { email: string; name: string } };
@@ -59,6 +60,22 @@ export async function createGroup(db: Db, actor: Actor, input: GroupCreate) {
   });
 }
 
+/** The ids of the policies in `text` that name `Group::"<name>"` anywhere (scope or condition). */
+export function policiesNamingGroup(text: string, name: string): string[] {
+  const parsed = parsePolicies(text);
+  // A published text parses; if it ever did not, every policy is assumed to name the group.
+  if (!parsed.ok) return ["(unparsable policy text)"];
+  const names = (e: unknown): boolean => {
+    if (!e || typeof e !== "object") return false;
+    if (Array.isArray(e)) return e.some(names);
+    const o = e as Record<string, unknown>;
+    const ent = (o.__entity ?? o) as { type?: unknown; id?: unknown };
+    if (ent.type === "Group" && ent.id === name) return true;
+    return Object.values(o).some(names);
+  };
+  return parsed.policies.filter((p) => names(p.json)).map((p) => p.id);
+}
+
 /** Renames or re-describes a group. An SSO group keeps the provider's name: renamed, the next sign-in would make it anew. */
 export async function updateGroup(db: Db, actor: Actor, id: string, patch: GroupPatch) {
   return db.$transaction(async (tx) => {
@@ -66,6 +83,15 @@ export async function updateGroup(db: Db, actor: Actor, id: string, patch: Group
     if (!before) throw notFound(`group ${id}`);
     if (before.source === "sso" && patch.name !== undefined && patch.name !== before.name) {
       throw new AppError("unprocessable", "An SSO group is named by the identity provider's claim and cannot be renamed");
+    }
+    if (patch.name !== undefined && patch.name !== before.name) {
+      // Policies name groups (Group::"<name>"): renamed, a forbid `when { context.delegator in Group::"contractors" }`
+      // would silently stop firing for its members. Change the policy first.
+      const live = await tx.policyVersion.findFirst({ orderBy: { version: "desc" }, select: { version: true, text: true } });
+      const naming = live ? policiesNamingGroup(live.text, before.name) : [];
+      if (naming.length) {
+        throw new AppError("conflict", `policy version ${live!.version} names group ${before.name} (${naming.join(", ")}): renamed, those policies would no longer apply to its members; change them first`, [{ path: ["name"], message: `named by policy ${naming.join(", ")}` }]);
+      }
     }
     const g = await tx.group.update({ where: { id }, data: { name: patch.name, description: patch.description }, include: withMembers });
     const pick = (r: GroupRow) => ({ name: r.name, description: r.description });
