@@ -60,7 +60,8 @@ async function poll<T>(what: string, f: () => T | undefined | Promise<T | undefi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-const mailsTo = (email: string) => inbox.filter((m) => m.to.includes(email.toLowerCase()));
+// Other files' requests routed to "any approver" mail this file's approvers too: match on the request's link.
+const mailsTo = (email: string, escalationId: string) => inbox.filter((m) => m.to.includes(email.toLowerCase()) && m.text.includes(`escalation=${escalationId}`));
 
 /** An agent whose requests route to a fresh group of two approvers; and one approver outside it. */
 async function routed(windowMinutes?: number) {
@@ -88,7 +89,7 @@ describe("approver notifications", () => {
       const d = await decide(db(), ep, { leaseToken, tool: "production.deploy", arguments: { service: "billing", version: "v2.4.1", ...planted } });
       expect(d.decision).toBe("escalate");
       const id = d.escalationId!;
-      const got = await poll("both approvers' mails", () => (approvers.every((a) => mailsTo(a.email).length) ? approvers.map((a) => mailsTo(a.email)[0]!) : undefined));
+      const got = await poll("both approvers' mails", () => (approvers.every((a) => mailsTo(a.email, id).length) ? approvers.map((a) => mailsTo(a.email, id)[0]!) : undefined));
       const delays = got.map((m) => m.at - t0);
       console.log(`[notifications] critical request -> inbox: ${delays.map((ms) => `${ms} ms`).join(", ")} (job every 1 s)`);
       for (const m of got) {
@@ -102,9 +103,13 @@ describe("approver notifications", () => {
         for (const secret of [...Object.values(planted), leaseToken]) expect(m.raw).not.toContain(secret);
       }
       // Not assigned: the outsider; the lease's own delegator is never asked either.
-      expect(mailsTo(outsider.email)).toEqual([]);
-      expect(mailsTo(admin.email)).toEqual([]);
-      const audit = await db().auditEvent.findMany({ where: { action: "notification.sent", escalationId: id } });
+      expect(mailsTo(outsider.email, id)).toEqual([]);
+      expect(mailsTo(admin.email, id)).toEqual([]);
+      // The audit row commits just after the server accepted the mail.
+      const audit = await poll("two notification.sent events", async () => {
+        const rows = await db().auditEvent.findMany({ where: { action: "notification.sent", escalationId: id } });
+        return rows.length >= 2 ? rows : undefined;
+      });
       expect(audit.map((a) => (a.payload as { to: string }).to).sort()).toEqual(approvers.map((a) => a.email).sort());
       expect(JSON.stringify(audit.map((a) => a.payload))).not.toContain(planted.apiToken);
     } finally {
@@ -124,10 +129,10 @@ describe("approver notifications", () => {
     expect(row.lastError).not.toContain("hunter2");
     // Not due again until its backoff has passed; then the real server takes it.
     await sendDueNotifications(db(), { ...only, mail });
-    expect(mailsTo(approvers[0]!.email)).toEqual([]);
+    expect(mailsTo(approvers[0]!.email, d.escalationId!)).toEqual([]);
     advanceClock(16_000);
     await sendDueNotifications(db(), { ...only, mail });
-    expect(mailsTo(approvers[0]!.email)).toHaveLength(1);
+    expect(mailsTo(approvers[0]!.email, d.escalationId!)).toHaveLength(1);
     // The other approver's mail fails for good.
     for (let i = 0; i < 6; i++) {
       await sendDueNotifications(db(), { userIds: [approvers[1]!.id], baseUrl: BASE, mail: dead });
@@ -145,7 +150,11 @@ describe("approver notifications", () => {
     const b = (await decide(db(), ep, { leaseToken, tool: "pull_request.merge" })).escalationId!;
     // approvers[1] answered b already: their digest lists only a.
     await db().vote.create({ data: { id: `vot_${randomBytes(8).toString("hex")}`, escalationId: b, voterId: approvers[1]!.id, verdict: "approve", reason: "" } });
-    const digests = () => db().notification.findMany({ where: { kind: "expiry_digest", userId: { in: users } } });
+    // Only what concerns a and b: a digest may also list other files' requests that went to every approver.
+    const digests = async () =>
+      (await db().notification.findMany({ where: { kind: "expiry_digest", userId: { in: users } } }))
+        .map((r) => ({ userId: r.userId, ids: r.escalationIds.filter((e) => e === a || e === b).sort() }))
+        .filter((r) => r.ids.length);
     await queueExpiryDigests(db());
     expect(await digests()).toEqual([]); // 4 min window, nothing used yet
     advanceClock(3.25 * 60_000); // 45 s of 4 min left: under 25%
@@ -155,14 +164,14 @@ describe("approver notifications", () => {
     });
     await queueExpiryDigests(db());
     const rows = await digests();
-    expect(rows.map((r) => [r.userId, [...r.escalationIds].sort()]).sort()).toEqual(
+    expect(rows.map((r) => [r.userId, r.ids]).sort()).toEqual(
       [
         [approvers[0]!.id, [a, b].sort()],
         [approvers[1]!.id, [a]],
       ].sort(),
     );
     await sendDueNotifications(db(), { mail, baseUrl: BASE, userIds: users });
-    const m = mailsTo(approvers[0]!.email).find((x) => /about to expire/.test(x.raw));
+    const m = mailsTo(approvers[0]!.email, a).find((x) => /about to expire/.test(x.raw));
     expect(m?.text).toContain(`${BASE}/approvals?escalation=${a}`);
     expect(m?.text).toContain(`${BASE}/approvals?escalation=${b}`);
   });
