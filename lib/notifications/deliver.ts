@@ -12,6 +12,7 @@ export const MAX_ATTEMPTS = 6;
 /** Backoff before attempt n+1: 15 s, 30 s, 1, 2, 4 min: an approval window is 15 to 60 minutes. */
 export const backoffMs = (attempts: number) => Math.min(15_000 * 2 ** (attempts - 1), 600_000);
 const CLAIM_MS = 60_000;
+const UNSENT_TTL_MS = 3_600_000;
 
 /** userIds: only these recipients' mails (a test's, or an operator re-sending to someone). */
 export type DeliverOptions = { mail?: MailConfig | null; baseUrl?: string; limit?: number; userIds?: string[] };
@@ -47,11 +48,15 @@ export async function mailEscalations(db: Db, ids: string[]): Promise<MailEscala
  * claimed with one conditional statement (FOR UPDATE SKIP LOCKED: instances share the work), sent with no
  * transaction held, then recorded with its audit event (notification.sent, or notification.failed once
  * retries are spent). A mail whose requests were all decided meanwhile is dropped unsent ("skipped").
- * Without LANYARD_SMTP_URL nothing is claimed: the rows wait for a configured server.
+ * Without LANYARD_SMTP_URL nothing is sent: rows wait an hour for a configured server (another instance,
+ * a restart), then are dropped as "skipped" so that the outbox does not grow without end.
  */
 export async function sendDueNotifications(db: Db, opts: DeliverOptions = {}): Promise<number> {
   const mail = opts.mail === undefined ? mailConfig() : opts.mail;
-  if (!mail) return 0;
+  if (!mail) {
+    await db.notification.updateMany({ where: { status: "pending", createdAt: { lt: new Date(now().getTime() - UNSENT_TTL_MS) } }, data: { status: "skipped", lastError: "mail is not configured" } });
+    return 0;
+  }
   const base = opts.baseUrl ?? publicUrl();
   const only = opts.userIds ?? null;
   let sent = 0;
