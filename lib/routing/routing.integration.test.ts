@@ -68,6 +68,13 @@ describe("approval routing", () => {
     expect(audit.map((a) => a.action)).toEqual(["approval_route.created", "approval_route.created", "approval_route.updated", "approval_route.deleted", "approval_route.deleted"]);
   });
 
+  it("a route naming a group or agent that does not exist is refused (422), not saved to route to nobody", async () => {
+    await expect(createApprovalRoute(db(), admin, { name: "typo", groupIds: ["grp_doesnotexist"] })).rejects.toMatchObject({ status: 422 });
+    const g = await group(0);
+    await expect(createApprovalRoute(db(), admin, { name: "typo", agentId: "agt_doesnotexist", groupIds: [g.id] })).rejects.toMatchObject({ status: 422 });
+    expect(await db().approvalRoute.count({ where: { name: "typo" } })).toBe(0);
+  });
+
   it("with no route: the agent owner's groups (those with an approver), else any approver", async () => {
     const owners = await group(1);
     const owner = await seedPerson(db(), { role: "requester" });
