@@ -25,10 +25,17 @@ export function AssignedNotifier({ initialItems }: { initialItems: QueueItem[] }
     for (const i of items) seen.current.add(i.id);
     if (typeof Notification === "undefined" || Notification.permission !== "granted" || !document.hidden) return;
     for (const item of fresh.filter((i) => i.assignedToYou)) {
-      const n = new Notification(`Approval needed: ${item.agent.name}`, {
-        body: `${item.tool ?? "a lease"}${item.resource ? ` on ${(item.resource as { type: string; id: string }).type} ${(item.resource as { id: string }).id}` : ""} (${item.risk} risk)`,
-        tag: item.id,
-      });
+      let n: Notification;
+      try {
+        const resource = item.resource as { type: string; id: string } | null;
+        n = new Notification(`Approval needed: ${item.agent.name}`, {
+          body: `${item.tool ?? "a lease"}${resource ? ` on ${resource.type} ${resource.id}` : ""} (${item.risk} risk)`,
+          tag: item.id,
+        });
+      } catch {
+        // Chrome on Android allows page notifications only through a service worker: the queue still updates.
+        return;
+      }
       n.onclick = () => {
         window.focus();
         window.location.assign(`/approvals?escalation=${encodeURIComponent(item.id)}`);
