@@ -85,7 +85,7 @@ describe("a lease never holds more than its ancestors or its agent's ceiling", (
     expect(err.issues.map((i: { path: unknown[] }) => i.path[0]).sort()).toEqual(["expiresIn", "maxToolCalls"]);
   });
 
-  it("approving a lease request checks the agent's ceiling as it is at approval time", async () => {
+  it("a lease request beyond the agent's new ceiling is revoked with the shrink, and approving it is then refused", async () => {
     const admin = await seedPerson(db(), { role: "admin" });
     const requester = await seedPerson(db(), { role: "requester", entitled: ["pull_request.merge"] });
     const agent = await seedAgent(db());
@@ -94,8 +94,10 @@ describe("a lease never holds more than its ancestors or its agent's ceiling", (
     expect(lease.status).toBe("pending_approval");
     await updateAgent(db(), admin, agent.id, { ceiling: { tools: ["repo.read"], maxExpiresIn: 3600, maxToolCalls: 100 } });
     const approver = await seedPerson(db(), { role: "approver" });
-    await expect(decideLeaseRequest(db(), approver, lease.id, "approve", "fine")).rejects.toMatchObject({ status: 409, message: expect.stringContaining("ceiling") });
-    expect(await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).toMatchObject({ status: "pending_approval", approvedById: null });
+    // The shrink ends what no longer fits at once (decisions read the lease, not the ceiling), its request included.
+    expect(await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).toMatchObject({ status: "revoked", approvedById: null });
+    await expect(decideLeaseRequest(db(), approver, lease.id, "approve", "fine")).rejects.toMatchObject({ status: 409 });
+    expect(await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).toMatchObject({ status: "revoked", approvedById: null });
   });
 });
 
