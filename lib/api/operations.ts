@@ -26,7 +26,7 @@ import { ToolUpsert, ToolView } from "@/lib/tools/schemas";
 import { IntrospectRequest, IntrospectResponse } from "@/lib/leases/introspect";
 import { ConnectionCreate, ConnectionParams, ConnectionPatch, ConnectionTestRequest, ConnectionTestResult, ConnectionView } from "@/lib/connections/schemas";
 import { PolicyListResponse, PolicyVersionView, PublishRequest, ReplayRequest, ReplayResponse, ValidateRequest, ValidateResponse, WhatIfRequest } from "@/lib/policy/schemas";
-import { presenceOperations } from "@/lib/presence/operations";
+import { presenceOperations } from "@/lib/api/presence-operations";
 import { ApprovalRouteCreate, ApprovalRouteParams, ApprovalRoutePatch, ApprovalRouteView } from "@/lib/routing/schemas";
 import { ConnectionCredentialsParams, CredentialCreate, CredentialParams, CredentialRotate, CredentialView, ReleaseRequest, ReleaseResponse } from "@/lib/credentials/schemas";
 
