@@ -25,13 +25,14 @@ import { verifyLeaseToken, type LeaseClaims } from "@/lib/tokens/lease-token";
 class ChainChanged extends Error {}
 const MAX_ATTEMPTS = 4;
 
-export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null; facts?: ChainFacts | null; driftMode?: string | null };
+/** `fingerprint`: lanyard_chain_state of the leaf, read in the chain's own snapshot (commit compares it again). */
+export type Chain = { leases: ChainLease[]; agentStatus: string | null; delegatorStatus: string | null; facts?: ChainFacts | null; driftMode?: string | null; fingerprint?: string };
 export type Spent = { id: string; toolCallsUsed: number; maxToolCalls: number; status: string; runId: string; agentId: string; version: number };
 
 /** The lease chain the decision rules read: one loader for both decision paths (Next's route and server/). */
 export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
-  const rows = await db.$queryRaw<(ChainLease & ChainFacts & { agentStatus: string; driftMode: string; isLeaf: boolean; ancestorIds: string[] })[]>(Prisma.sql`
-    SELECT l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
+  const rows = await db.$queryRaw<(ChainLease & ChainFacts & { agentStatus: string; driftMode: string; isLeaf: boolean; ancestorIds: string[]; fingerprint: string })[]>(Prisma.sql`
+    SELECT (SELECT lanyard_chain_state(${leaseId})) AS "fingerprint", l."id", l."runId", l."agentId", l."status", l."expiresAt", l."toolCallsUsed", l."maxToolCalls", l."grants",
            l."deny", l."requireApproval", l."environment", l."version", l."ancestorIds", a."status" AS "agentStatus",
            l."intent", a."driftMode",
            u."status" AS "delegatorStatus", (l."id" = ${leaseId}) AS "isLeaf",
@@ -50,7 +51,7 @@ export async function loadChain(db: Db, leaseId: string): Promise<Chain> {
   // Leaf first, then its ancestors, nearest first.
   const { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth } = leaf;
   const facts: ChainFacts = { agentName, agentEnvironments, delegatorId, delegatorEmail, delegatorRole, delegatorStatus, delegatorGroups, purpose, taskRef, depth };
-  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts, driftMode: leaf.driftMode };
+  return { leases: [leaf, ...(ancestors as ChainLease[])], agentStatus: leaf.agentStatus, delegatorStatus: leaf.delegatorStatus, facts, driftMode: leaf.driftMode, fingerprint: leaf.fingerprint };
 }
 
 /**
@@ -80,9 +81,11 @@ export async function decide(db: Db, ep: EnforcementPointActor, request: Decisio
       announceRuns(db, [chain.leases[0]?.runId]);
       return answer;
     } catch (err) {
-      const changedTo = policyChangedTo(err);
-      if (changedTo !== undefined) policyInForce = changedTo;
-      else if (!(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
+      const stale = staleFingerprint(err);
+      const changedTo = stale !== undefined ? policyVersionOf(stale) : policyChangedTo(err);
+      // A fingerprint that moved (or a budget spent meanwhile) loads the chain again; one naming another policy version, that version too.
+      if (changedTo !== undefined && changedTo !== (policy.version ?? 0)) policyInForce = changedTo;
+      else if (stale === undefined && changedTo === undefined && !(err instanceof ChainChanged || hasPgCode(err, "LYBUD", "40P01", "40001"))) throw err;
       if (attempt >= MAX_ATTEMPTS) {
         // Still racing after several tries: fail closed rather than guess.
         const reasons = [{ code: "lease_exhausted" as const, message: "the lease changed concurrently; retry the call" }];
@@ -143,6 +146,47 @@ function policyChangedTo(err: unknown): number | undefined {
   if (err instanceof PolicyChanged) return err.version;
   const m = findInError(err, (o) => typeof o.message === "string" && /policy_changed:\d+/.test(o.message))?.message;
   return typeof m === "string" ? Number(/policy_changed:(\d+)/.exec(m)![1]) : undefined;
+}
+
+/** lanyard_chain_state ends with ':p<policy version in force>' (0: none published). */
+export const withPolicyVersion = (fingerprint: string, version: number | null) => fingerprint.replace(/:p\d+$/, "") + `:p${version ?? 0}`;
+export const policyVersionOf = (fingerprint: string) => Number(/:p(\d+)$/.exec(fingerprint)?.[1] ?? 0);
+
+/** What a commit compares: the chain's fingerprint as loaded, under the policy version evaluated (null: nothing to compare). */
+const expectedState = (c: CommitInput) =>
+  c.chain?.fingerprint && c.chain.leases[0] && c.policyVersion !== undefined ? withPolicyVersion(c.chain.fingerprint, c.policyVersion) : null;
+
+/** The chain's facts (or the policy version) moved on between load and commit: evaluate again under `fingerprint`. */
+class ChainStale extends Error {
+  constructor(readonly fingerprint: string) {
+    super("chain_stale");
+  }
+}
+
+/**
+ * Aborts the one-statement commit unless lanyard_decide (rows `r`) found the fingerprint unchanged and,
+ * for an allow, spent the budget: a failed cast names the fresh fingerprint ("chain_stale:<fp>").
+ */
+const chainStillAsLoaded = (r: string) =>
+  Prisma.raw(`(SELECT CASE WHEN count(*) > 0 AND bool_and(${r}."result" = 'ok') THEN 0 ELSE ('chain_stale:' || coalesce(max(${r}."fingerprint"), ''))::integer END FROM ${r})`);
+
+/** The fresh fingerprint a commit found instead of the one loaded (ChainStale, or chainStillAsLoaded's failed cast). */
+function staleFingerprint(err: unknown): string | undefined {
+  if (err instanceof ChainStale) return err.fingerprint;
+  const m = findInError(err, (o) => typeof o.message === "string" && o.message.includes("chain_stale:"))?.message;
+  return typeof m === "string" ? (/chain_stale:([^"\s]*)/.exec(m)?.[1] ?? "") : undefined;
+}
+
+/**
+ * Inside the commit's transaction, after its row locks: the chain's fingerprint read again (READ
+ * COMMITTED: this statement sees what committed before it, the drift mode, groups, role and policy
+ * version included). Another one than loaded means the verdict may rest on old facts: evaluate again.
+ */
+async function checkChainState(tx: Tx, c: CommitInput, leafId: string): Promise<void> {
+  const expected = expectedState(c);
+  if (expected === null) return;
+  const [row] = await tx.$queryRaw<{ fp: string }[]>(Prisma.sql`SELECT lanyard_chain_state(${leafId}) AS fp`);
+  if (row!.fp !== expected) throw new ChainStale(row!.fp);
 }
 
 export type DecisionRow = {
@@ -232,6 +276,20 @@ async function commitInOneStatement(db: Db, c: CommitInput): Promise<DecisionRes
       subjectId: Prisma.sql`ended."id"`, agentId: Prisma.sql`ended."agentId"`, runId: Prisma.sql`ended."runId"`, leaseId: Prisma.sql`ended."id"`, leaseVersion: Prisma.sql`ended."version"`,
       payload: Prisma.sql`jsonb_build_object('status', 'exhausted', 'reason', 'all ' || ended."maxToolCalls" || ' tool calls used')`,
     }, Prisma.sql`ended`);
+    const expected = expectedState(c);
+    if (expected !== null) {
+      // lanyard_decide locks the chain's rows, then compares the fingerprint in a fresh snapshot (facts
+      // committed while this waited are seen) and only then spends; otherwise nothing here is written.
+      const [out] = await db.$queryRaw<{ ok: number; spent: Spent[] }[]>(Prisma.sql`
+        WITH r AS (SELECT * FROM lanyard_decide(${ids}::text[], ${leaf.id}, ${expected}, true, ${at})),
+        spent AS (SELECT * FROM r WHERE r."result" = 'ok'),
+        d AS (${decisionInsertSql(c, row)}),
+        a AS (${decisionEvent}),
+        ended AS (SELECT s.*, row_number() OVER (ORDER BY s."id") AS n FROM spent s WHERE s."status" = 'exhausted'),
+        e AS (${endedEvents})
+        SELECT ${chainStillAsLoaded("r")} AS "ok", coalesce((SELECT json_agg(spent) FROM spent), '[]'::json) AS "spent"`);
+      return response(row, c.chain, out!.spent);
+    }
     const spent = await db.$queryRaw<Spent[]>(Prisma.sql`
       WITH spent AS (SELECT * FROM lanyard_take_budget(${ids}::text[], ${at})),
       d AS (${decisionInsertSql(c, row)}),
@@ -241,7 +299,14 @@ async function commitInOneStatement(db: Db, c: CommitInput): Promise<DecisionRes
       SELECT * FROM spent${c.policyVersion === undefined ? Prisma.empty : Prisma.sql` WHERE ${policyStillLive(c.policyVersion)} = 0`}`);
     return response(row, c.chain, spent);
   }
-  if (c.policyVersion === undefined || !c.chain) await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}) ${decisionEvent}`);
+  const expected = expectedState(c);
+  if (expected !== null && leaf) {
+    // A deny or escalation-free answer rests on the chain's facts as well: the same fresh-snapshot comparison, nothing spent.
+    await db.$queryRaw(Prisma.sql`
+      WITH r AS (SELECT * FROM lanyard_decide(${c.chain!.leases.map((l) => l.id)}::text[], ${leaf.id}, ${expected}, false, ${at})),
+      d AS (${decisionInsertSql(c, row)}), a AS (${decisionEvent})
+      SELECT ${chainStillAsLoaded("r")} AS "ok"`);
+  } else if (c.policyVersion === undefined || !c.chain) await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}) ${decisionEvent}`);
   else await db.$executeRaw(Prisma.sql`WITH d AS (${decisionInsertSql(c, row)}), a AS (${decisionEvent}) SELECT ${policyStillLive(c.policyVersion)}`);
   return response(row, c.chain, []);
 }
@@ -260,27 +325,37 @@ async function commitInTransaction(db: Db, c: CommitInput): Promise<DecisionResp
       const key = c.input.resource ? recordKey(c.input.resource) : "";
       // Checked before an approval is consumed: a call over its record limit must not use up the approval.
       const over = limits.length ? await recordOverLimit(tx, chainIds, limits, key) : null;
+      // Every branch compares the chain's fingerprint after its row locks and before it spends or asks.
       if (over) {
+        await checkChainState(tx, c, leaf.id);
         row.verdict = overLimitVerdict(c, leaf.id, over);
       } else if (c.verdict.outcome === "allow" && !c.verdict.approvalId) {
+        if (!limits.length) await lockForSpend(tx, chainIds);
+        await checkChainState(tx, c, leaf.id);
         await countRecords(tx, limits, key, at);
         spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${chainIds}::text[], ${at})`);
       } else if (c.verdict.outcome === "allow" && c.verdict.approvalId) {
-        consumed = await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at);
-        if (consumed) {
+        const required = approvalsRequired(c);
+        const approval = await consumeApproval(tx, c.verdict.approvalId, leaf.id, c.input, at, required);
+        if (approval && "short" in approval) {
+          // Approved by fewer people than this call now needs (a newer policy's @approvals, a raised risk):
+          // not consumed; the call is asked again with the current number.
+          const message = `${c.input.tool}: approval ${c.verdict.approvalId} was given by ${approval.short} of the ${required} approvers the call now needs; asked again`;
+          row.verdict = { outcome: "escalate", policy: c.verdict.policy, reasons: [{ code: "approval_required", message }], requiredApprovals: required, ...(c.verdict.drift ? { drift: c.verdict.drift } : {}) };
+          row.escalationId = await escalate(tx, { ...c, verdict: row.verdict }, leaf, at, row.id);
+        } else if (approval) {
+          consumed = approval.id;
+          if (!limits.length) await lockForSpend(tx, chainIds);
+          await checkChainState(tx, c, leaf.id);
           if (limits.length) await countRecords(tx, limits, key, at);
           spent = await tx.$queryRaw<Spent[]>(Prisma.sql`SELECT * FROM lanyard_take_budget(${chainIds}::text[], ${at})`);
         } else {
           row.verdict = { outcome: "deny", policy: c.verdict.policy, reasons: [{ code: "approval_invalid", message: `approval ${c.verdict.approvalId} is not valid for this lease, tool, resource and arguments (unknown, already used, expired, or granted for another call)` }] };
         }
       } else {
-        // A chain revoked since it was read opens no escalation: evaluate again (and deny). Once the
-        // escalation is in, a revocation waits for us and then cancels it with the lease.
-        const chain = await lockChain(tx, leaf.id, "share");
-        if (!chain || deadLink(chain, at)) throw new ChainChanged();
-        row.escalationId = await openStepUp(tx, c, leaf, at, row.id);
+        row.escalationId = await escalate(tx, c, leaf, at, row.id);
       }
-      if (c.policyVersion !== undefined) {
+      if (c.policyVersion !== undefined && expectedState(c) === null) {
         // Read committed: this statement sees a publish that committed before it.
         const [live] = await tx.$queryRaw<{ v: number }[]>(Prisma.sql`SELECT coalesce(max("version"), 0)::integer AS v FROM "policy_versions"`);
         const v = live!.v;
@@ -375,21 +450,44 @@ export function response(r: DecisionRow, chain: Chain | null, spent: Spent[]): D
   };
 }
 
+/** The row locks a spend takes (lanyard_take_budget's, same order), taken before the fingerprint is compared. */
+const lockForSpend = (tx: Tx, chainIds: string[]) =>
+  tx.$executeRaw(Prisma.sql`SELECT 1 FROM "leases" WHERE "id" = ANY(${chainIds}::text[]) ORDER BY "id" FOR UPDATE`);
+
+/** People an approval-backed call needs now: its tool's risk (or override), or more when policy's @approvals asks. */
+const approvalsRequired = (c: CommitInput) =>
+  Math.max(c.verdict.outcome === "escalate" || c.verdict.outcome === "allow" ? (c.verdict.requiredApprovals ?? 0) : 0, requiredApprovalsFor(c.tool?.risk ?? "critical", c.tool?.requiredApprovals));
+
 /**
  * Consumes a granted step-up approval exactly once, and only for the lease, tool and resource it was
- * granted for. Returns the escalation's id, or null when the approval cannot be used.
+ * granted for, and only when at least `required` people approved it. Returns the escalation's id;
+ * `{ short: n }` when it matches but only n approved (left unconsumed); null when it cannot be used.
  */
-async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, input: DecisionRequest, at: Date): Promise<string | null> {
+async function consumeApproval(tx: Tx, approvalId: string, leaseId: string, input: DecisionRequest, at: Date, required: number): Promise<{ id: string } | { short: number } | null> {
   const resource = input.resource ? { type: input.resource.type, id: input.resource.id } : null;
-  const rows = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
-    UPDATE "escalations" SET "status" = 'consumed'
-    WHERE "approvalId" = ${approvalId} AND "status" = 'approved' AND "kind" = 'step_up' AND "leaseId" = ${leaseId}
+  const matches = Prisma.sql`"approvalId" = ${approvalId} AND "status" = 'approved' AND "kind" = 'step_up' AND "leaseId" = ${leaseId}
       AND "tool" = ${input.tool} AND "approvalExpiresAt" > ${at}
       -- bound to the arguments people saw: another digest, or none where one was approved (or one where none was), is not this approval
       AND "argumentsDigest" IS NOT DISTINCT FROM ${input.argumentsDigest ?? null}::text
-      AND ((${resource === null} AND "resource" IS NULL) OR ("resource" ->> 'type' = ${resource?.type ?? ""} AND "resource" ->> 'id' = ${resource?.id ?? ""}))
-    RETURNING "id"`);
-  return rows[0]?.id ?? null;
+      AND ((${resource === null} AND "resource" IS NULL) OR ("resource" ->> 'type' = ${resource?.type ?? ""} AND "resource" ->> 'id' = ${resource?.id ?? ""}))`;
+  const approvals = Prisma.sql`(SELECT count(*) FROM "votes" v WHERE v."escalationId" = "escalations"."id" AND v."verdict" = 'approve')::integer`;
+  const rows = await tx.$queryRaw<{ id: string }[]>(Prisma.sql`
+    UPDATE "escalations" SET "status" = 'consumed' WHERE ${matches} AND ${approvals} >= ${required}::integer RETURNING "id"`);
+  if (rows[0]) return rows[0];
+  // The rare miss: an approval given by too few people for what the call needs now, or no approval at all.
+  const [short] = await tx.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT ${approvals} AS n FROM "escalations" WHERE ${matches}`);
+  return short ? { short: short.n } : null;
+}
+
+/**
+ * Opens (or joins) the step-up for this call. A chain revoked since it was read opens no escalation:
+ * evaluate again (and deny). Once the escalation is in, a revocation waits for us and then cancels it.
+ */
+async function escalate(tx: Tx, c: CommitInput, leaf: ChainLease, at: Date, decisionId: string): Promise<string> {
+  const chain = await lockChain(tx, leaf.id, "share");
+  if (!chain || deadLink(chain, at)) throw new ChainChanged();
+  await checkChainState(tx, c, leaf.id);
+  return openStepUp(tx, c, leaf, at, decisionId);
 }
 
 /** Opens the pending step-up escalation for this call, or joins the one already waiting. */

@@ -27,7 +27,8 @@ export type ChainLease = {
 
 /** `policy`: what the policy (Cedar) said, set once it has been asked (lib/policy/apply.ts). `drift`: how the call is off the chain's intent. */
 export type Verdict =
-  | { outcome: "allow"; reasons: Reason[]; approvalId?: string; policy?: PolicyStamp; drift?: Drift }
+  // requiredApprovals on an approval-backed allow: what policy's @approvals asks of that approval (checked as it is consumed)
+  | { outcome: "allow"; reasons: Reason[]; approvalId?: string; requiredApprovals?: number; policy?: PolicyStamp; drift?: Drift }
   | { outcome: "deny"; reasons: Reason[]; policy?: PolicyStamp; drift?: Drift }
   | { outcome: "escalate"; reasons: Reason[]; requiredApprovals?: number; policy?: PolicyStamp; drift?: Drift };
 

@@ -20,8 +20,9 @@ export function applyPolicy(lease: Verdict, policy: PolicyResult, tool: string, 
   const why = { code: "approval_required" as const, message: `${tool} needs step-up approval (${policy.message ?? `policy ${named}`})` };
   const approvals = policy.requiredApprovals ? { requiredApprovals: policy.requiredApprovals } : {};
   if (lease.outcome === "allow") {
-    if (lease.approvalId) return lease;
-    if (approvalId) return { outcome: "allow", approvalId, reasons: [{ code: "approval_granted", message: `${tool} was approved by people (${approvalId}), as policy ${named} requires` }] };
+    // The approval must have as many approvers as the policy now asks (decide.ts checks it as it consumes it).
+    if (lease.approvalId) return { ...lease, ...approvals };
+    if (approvalId) return { outcome: "allow", approvalId, reasons: [{ code: "approval_granted", message: `${tool} was approved by people (${approvalId}), as policy ${named} requires` }], ...approvals };
     return { outcome: "escalate", reasons: [why], ...approvals };
   }
   const most = Math.max(lease.requiredApprovals ?? 0, policy.requiredApprovals ?? 0);
