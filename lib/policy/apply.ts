@@ -21,7 +21,7 @@ export function applyPolicy(lease: Verdict, policy: PolicyResult, tool: string, 
   const approvals = policy.requiredApprovals ? { requiredApprovals: policy.requiredApprovals } : {};
   if (lease.outcome === "allow") {
     // The approval must have as many approvers as the policy now asks (decide.ts checks it as it consumes it).
-    if (lease.approvalId) return { ...lease, ...approvals };
+    if (lease.approvalId) return policy.requiredApprovals ? { ...lease, ...approvals } : lease;
     if (approvalId) return { outcome: "allow", approvalId, reasons: [{ code: "approval_granted", message: `${tool} was approved by people (${approvalId}), as policy ${named} requires` }], ...approvals };
     return { outcome: "escalate", reasons: [why], ...approvals };
   }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { cedar } from "@/lib/policy/cedar";
+import { policyTag } from "@/lib/policy/data-class";
 import type { Context, EntityJson, EntityUidJson, Expr, PolicyJson } from "@cedar-policy/cedar-wasm/nodejs";
 import { generateSchema, GENERIC_RESOURCE, type GeneratedSchema, type SchemaData } from "@/lib/policy/schema";
 import { BASELINE_ID, BASELINE_TEXT, parsePolicies, problem, type ParsedPolicy, type PolicyProblem } from "@/lib/policy/text";
@@ -309,7 +310,6 @@ export function guardsOf(p: PolicyJson): Guard[] {
 }
 
 const uid = (type: string, id: string) => ({ type, id });
-const tag = (v: string | number | boolean) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** The request and entities Cedar evaluates a call with. */
 export function cedarRequest(set: CompiledPolicySet, call: PolicyCall) {
@@ -324,7 +324,7 @@ export function cedarRequest(set: CompiledPolicySet, call: PolicyCall) {
     { uid: agent, attrs: { name: call.agent.name, status: call.agent.status, environments: call.agent.environments }, parents: [] },
     // In its role and its groups (the Group entities themselves are not needed for `in`).
     { uid: person, attrs: { email: d.email, role: d.role, status: d.status }, parents: [...(d.role ? [uid("Role", d.role)] : []), ...(call.delegator?.groups ?? []).map((g) => uid("Group", g))] },
-    { uid: resource, attrs: { id: r?.id ?? "", type: r?.type ?? "" }, parents: [], tags: Object.fromEntries(Object.entries(r?.attributes ?? {}).map(([k, v]) => [k, tag(v)])) },
+    { uid: resource, attrs: { id: r?.id ?? "", type: r?.type ?? "" }, parents: [], tags: Object.fromEntries(Object.entries(r?.attributes ?? {}).map(([k, v]) => [k, policyTag(k, v)])) },
   ];
   if (d.role) entities.push({ uid: uid("Role", d.role), attrs: {}, parents: [] });
   const iso = call.at.toISOString();
