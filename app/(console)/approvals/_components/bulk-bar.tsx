@@ -29,7 +29,8 @@ export const BulkBar = forwardRef<HTMLInputElement, { picked: ReadonlySet<string
       void client.invalidateQueries({ queryKey: ["escalations"] });
     },
   });
-  if (picked.size === 0 && failed.length === 0) return null;
+  // After an answer the bar stays to say how it went (the picked set is empty by then).
+  if (picked.size === 0 && !vote.data && !vote.error) return null;
   return (
     <div role="region" aria-label="Answer the selected requests" data-testid="bulk-bar" className="mb-3 space-y-2 rounded-lg border border-indigo-200 bg-indigo-50 p-3 text-sm">
       {picked.size > 0 && (
