@@ -216,7 +216,7 @@ describe("applyPolicy: the lease must allow and policy must not forbid", () => {
     expect(applyPolicy(allow, P("escalate", { requiredApprovals: 2 }), "t.x", undefined)).toEqual({ outcome: "escalate", requiredApprovals: 2, reasons: [{ code: "approval_required", message: "t.x needs step-up approval (why)" }] });
     expect(applyPolicy(allow, P("escalate"), "t.x", "apr_1")).toMatchObject({ outcome: "allow", approvalId: "apr_1", reasons: [{ code: "approval_granted" }] });
     const approved: Verdict = { outcome: "allow", approvalId: "apr_2", reasons: [{ code: "approval_granted", message: "ok" }] };
-    expect(applyPolicy(approved, P("escalate"), "t.x", "apr_2")).toBe(approved);
+    expect(applyPolicy(approved, P("escalate"), "t.x", "apr_2")).toEqual(approved);
     // An approval-backed allow carries what the policy asks of that approval (checked as it is consumed).
     expect(applyPolicy(approved, P("escalate", { requiredApprovals: 2 }), "t.x", "apr_2")).toMatchObject({ outcome: "allow", approvalId: "apr_2", requiredApprovals: 2 });
     expect(applyPolicy(allow, P("escalate", { requiredApprovals: 2 }), "t.x", "apr_1")).toMatchObject({ outcome: "allow", approvalId: "apr_1", requiredApprovals: 2 });
