@@ -62,30 +62,8 @@ describe("decide(): facts beyond the lease rows, changed between load and commit
     // advisory: allowed and flagged
     expect(await decide(db(), ep, call)).toMatchObject({ decision: "allow" });
 
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    let holderPid = 0;
-    const holder = db().$transaction(async (tx) => {
-      await tx.$executeRaw(Prisma.sql`SELECT 1 FROM "leases" WHERE "id" = ${lease.id} FOR UPDATE`);
-      holderPid = (await tx.$queryRaw<{ pid: number }[]>(Prisma.sql`SELECT pg_backend_pid() AS pid`))[0]!.pid;
-      locked();
-      await held;
-    }, { timeout: 30_000, maxWait: 10_000 });
-    await isLocked;
-    const pending = decide(db(), ep, call);
-    // Poll until decide()'s commit waits on our lock (it has loaded and evaluated under advisory by then).
-    for (let i = 0; ; i++) {
-      const [w] = await db().$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`);
-      if (w!.n > 0) break;
-      if (i > 1000) throw new Error("decide() never waited on the lease row");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await db().agent.update({ where: { id: agent.id }, data: { driftMode: "enforce" } }); // committed before the decision
-    release();
-    await holder;
-    const r = await pending;
+    // The agent is switched to enforce while decide()'s commit waits (it has loaded and evaluated under advisory by then).
+    const r = await decideAcross(lease.id, () => decide(db(), ep, call), () => db().agent.update({ where: { id: agent.id }, data: { driftMode: "enforce" } }));
     expect(r).toMatchObject({ decision: "escalate", reasons: [{ code: "intent_drift" }] });
   }, 30_000);
 
