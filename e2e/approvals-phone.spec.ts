@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
-import { DEMO, apiSession, signIn, proveByPassword } from "./support/auth";
+import { DEMO, DEMO_PASSWORD, apiSession, signIn, proveByPassword } from "./support/auth";
 import { enforcementPoint } from "./support/enforcement-point";
 
 // Issue 16: an approver works the queue from a phone (390×844), in light and dark.
@@ -160,6 +160,10 @@ for (const theme of ["light", "dark"] as const) {
     await expect(detail.getByTestId("vote-approve")).toBeFocused();
     await detail.getByTestId("vote-reason").fill("The dependency bump is green on CI.");
     await detail.getByTestId("vote-approve").tap();
+    // A high-risk approval asks, in place, for a fresh proof that it is the approver (issue 17); then the vote goes.
+    await detail.getByTestId("reauth-password").fill(DEMO_PASSWORD);
+    await tapTarget(detail.getByTestId("reauth-password-submit"), "Confirm");
+    await detail.getByTestId("reauth-password-submit").tap();
     await expect(detail.getByTestId("escalation-decided")).toContainText(`Decided (approved) by ${DEMO.approver.email}`);
 
     // Deny the other one, with a reason (asked for when missing).

@@ -8,6 +8,9 @@ import { inputClass } from "@/components/ui/field";
 import { apiFetch, ApiError } from "@/lib/api/client";
 
 /** Proves presence for this session with the person's passkey (offered first when they have one) or their password. */
+
+/** Thumb-sized on a phone (44 px), the usual size from md up: the prompt sits in the phone's vote bar. */
+const TAP = "min-h-11 md:min-h-0";
 export async function proveWithPasskey(): Promise<void> {
   const { options } = await apiFetch<{ options: PublicKeyCredentialRequestOptionsJSON }>("/api/v1/me/reauth/options", { method: "POST" });
   let response;
@@ -54,10 +57,10 @@ export function ReauthPrompt({ onProved, onCancel, action = "approve" }: { onPro
         <p className="text-xs text-slate-600">Checking your passkeys…</p>
       ) : hasPasskey && !usePassword ? (
         <div className="flex flex-wrap items-center gap-2">
-          <Button variant="primary" data-testid="reauth-passkey" disabled={busy} onClick={() => run(proveWithPasskey)}>
+          <Button variant="primary" data-testid="reauth-passkey" className={TAP} disabled={busy} onClick={() => run(proveWithPasskey)}>
             {busy ? "Waiting for your passkey…" : "Use your passkey"}
           </Button>
-          <Button variant="ghost" size="sm" data-testid="reauth-use-password" onClick={() => setUsePassword(true)}>
+          <Button variant="ghost" size="sm" data-testid="reauth-use-password" className={TAP} onClick={() => setUsePassword(true)}>
             Use your password instead
           </Button>
         </div>
@@ -77,22 +80,22 @@ export function ReauthPrompt({ onProved, onCancel, action = "approve" }: { onPro
                   void run(() => apiFetch("/api/v1/me/reauth", { method: "POST", body: { method: "password", password } }));
                 }
               }}
-              className={inputClass}
+              className={`${inputClass} ${TAP}`}
               autoFocus
             />
           </label>
-          <Button variant="primary" data-testid="reauth-password-submit" disabled={busy || !password} onClick={() => run(() => apiFetch("/api/v1/me/reauth", { method: "POST", body: { method: "password", password } }))}>
+          <Button variant="primary" data-testid="reauth-password-submit" className={TAP} disabled={busy || !password} onClick={() => run(() => apiFetch("/api/v1/me/reauth", { method: "POST", body: { method: "password", password } }))}>
             Confirm
           </Button>
           {hasPasskey && (
-            <Button variant="ghost" size="sm" onClick={() => setUsePassword(false)}>
+            <Button variant="ghost" size="sm" className={TAP} onClick={() => setUsePassword(false)}>
               Use your passkey
             </Button>
           )}
         </div>
       )}
       <ErrorAlert error={error} testId="reauth-error" />
-      <Button variant="ghost" size="sm" data-testid="reauth-cancel" disabled={busy} onClick={onCancel}>
+      <Button variant="ghost" size="sm" data-testid="reauth-cancel" className={TAP} disabled={busy} onClick={onCancel}>
         Cancel
       </Button>
     </div>
