@@ -37,6 +37,10 @@ test.describe("Passkeys and proof of presence", () => {
     await expect(page.getByRole("heading", { name: "Profile", level: 1 })).toBeVisible();
     await page.getByTestId("passkey-new-name").fill("e2e laptop");
     await page.getByTestId("passkey-add").click();
+    // Adding a passkey first asks for a fresh proof (the password here): the session alone must not mint one.
+    const proveFirst = page.getByTestId("passkeys").getByTestId("reauth-prompt");
+    await proveFirst.getByTestId("reauth-password").fill("lanyard-demo");
+    await proveFirst.getByTestId("reauth-password-submit").click();
     await expect(page.getByTestId("passkey-name")).toHaveText(["e2e laptop"]);
     const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
     expect(credentials).toHaveLength(1);

@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db";
 import { AppError, notFound } from "@/lib/errors";
 import { newId } from "@/lib/ids";
 import { consumeChallenge, storeChallenge } from "@/lib/presence/challenges";
+import { freshProof } from "@/lib/presence/proof";
 import type { RelyingParty } from "@/lib/presence/relying-party";
 import type { PasskeyRegistration, PasskeyView } from "@/lib/presence/schemas";
 
@@ -27,6 +28,13 @@ export async function listPasskeys(db: Db, actor: Actor): Promise<PasskeyView[]>
 export async function registrationOptions(db: Db, actor: Actor, rp: RelyingParty) {
   if (!rp.id) throw new AppError("invalid_request", "No relying party: set LANYARD_PUBLIC_URL or send an Origin header");
   const existing = await db.passkey.findMany({ where: { userId: actor.id }, select: { credentialId: true, transports: true } });
+  // A new passkey is a new way to prove presence: the session alone must not mint one (a stolen cookie or
+  // an unlocked laptop would then approve critical requests). Whoever already has a password or a passkey
+  // proves it first; someone with neither (SSO only) has nothing to prove with, so their first key is let in.
+  const user = await db.user.findUniqueOrThrow({ where: { id: actor.id }, select: { sessionVersion: true, passwordHash: true } });
+  if ((user.passwordHash || existing.length > 0) && !(await db.$transaction((tx) => freshProof(tx, actor, user.sessionVersion, now())))) {
+    throw new AppError("reauth_required", "Adding a passkey needs a fresh proof that it is you: confirm with your password or an existing passkey (valid 5 minutes)");
+  }
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,

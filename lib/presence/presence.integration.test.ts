@@ -147,6 +147,22 @@ describe("proof of presence before risky approvals (issue 17)", () => {
     expect(await proofOf(a)).not.toBeNull();
   });
 
+  it("a session without a fresh proof cannot add a passkey (else a stolen session mints its own proof of presence)", async () => {
+    // X4: registration asked only for the session, so a stolen cookie registered a software passkey,
+    // proved presence with it and approved a critical request without ever knowing the password.
+    const a = await approver("pw-of-the-real-person");
+    const thief = new SoftAuthenticator(rp.origin);
+    await expect(registrationOptions(db(), a, rp)).rejects.toMatchObject({ status: 403, code: "reauth_required" });
+    expect(await listPasskeys(db(), a)).toEqual([]);
+    // With the password proved (the person is there), the key is added; a second key needs a fresh proof again.
+    await reauthenticate(db(), a, rp, { method: "password", password: "pw-of-the-real-person" });
+    await registerPasskey(db(), a, rp, { name: "laptop", response: thief.register(await registrationOptions(db(), a, rp)) });
+    await db().presenceProof.deleteMany({ where: { userId: a.id } });
+    await expect(registrationOptions(db(), a, rp)).rejects.toMatchObject({ code: "reauth_required" });
+    // Someone with neither a password nor a passkey (SSO only) has nothing to prove with: their first key is let in.
+    await withPasskey(await approver());
+  });
+
   it("a passkey is removed by its owner only, audited", async () => {
     const a = await approver();
     const b = await approver();

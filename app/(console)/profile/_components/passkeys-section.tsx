@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ErrorAlert } from "@/components/ui/error-alert";
 import { inputClass } from "@/components/ui/field";
+import { ReauthPrompt } from "@/components/presence/reauth-prompt";
 import { formatUtc } from "@/components/ui/time";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import type { PasskeyView } from "@/lib/presence/schemas";
@@ -18,6 +19,8 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [editing, setEditing] = useState<{ id: string; name: string } | null>(null);
+  // Adding a passkey needs a fresh proof (password or an existing key) when the person has one: asked in place.
+  const [needProof, setNeedProof] = useState(false);
 
   async function act(what: string, fn: () => Promise<void>) {
     setBusy(what);
@@ -34,7 +37,13 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
 
   const register = () =>
     act("register", async () => {
-      const { options } = await apiFetch<{ options: PublicKeyCredentialCreationOptionsJSON }>("/api/v1/me/passkeys/options", { method: "POST" });
+      let options: PublicKeyCredentialCreationOptionsJSON;
+      try {
+        ({ options } = await apiFetch<{ options: PublicKeyCredentialCreationOptionsJSON }>("/api/v1/me/passkeys/options", { method: "POST" }));
+      } catch (err) {
+        if (err instanceof ApiError && err.code === "reauth_required") return setNeedProof(true);
+        throw err;
+      }
       let response;
       try {
         response = await startRegistration({ optionsJSON: options });
@@ -125,6 +134,18 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
           {busy === "register" ? "Waiting for your device…" : "Add a passkey"}
         </Button>
       </form>
+      {needProof && (
+        <div className="mt-3">
+          <ReauthPrompt
+            action="add a passkey"
+            onProved={() => {
+              setNeedProof(false);
+              void register();
+            }}
+            onCancel={() => setNeedProof(false)}
+          />
+        </div>
+      )}
       <div className="mt-3">
         <ErrorAlert error={error} testId="passkey-error" />
       </div>
