@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db";
 import type { Grant } from "@/lib/leases/schemas";
 import { mailConfig, publicUrl, sendMail, type MailConfig } from "@/lib/notifications/mailer";
 import { assignedMail, digestMail, type MailEscalation } from "@/lib/notifications/render";
+import { DECIDING_ROLES } from "@/lib/routing/route";
 import { toolCatalog } from "@/lib/tools/catalog";
 import { riskOf } from "@/lib/tools/risk";
 
@@ -70,15 +71,19 @@ export async function sendDueNotifications(db: Db, opts: DeliverOptions = {}): P
       UPDATE "notifications" n SET "nextAttemptAt" = ${new Date(at.getTime() + CLAIM_MS)} FROM due WHERE n."id" = due."id"
       RETURNING n."id", n."kind", n."userId", n."email", n."escalationIds", n."attempts"`);
     if (!n) break;
-    const items = await mailEscalations(db, n.escalationIds);
-    if (!items.length) {
-      await db.notification.update({ where: { id: n.id }, data: { status: "skipped" } });
+    // The recipient as they are now, not as queued (retries run for minutes, an unconfigured outbox an
+    // hour): a person disabled or no longer an approver since gets nothing, a changed address the new one.
+    const to = await db.user.findUnique({ where: { id: n.userId }, select: { email: true, status: true, role: true } });
+    const recipient = to?.email && to.status === "active" && (DECIDING_ROLES as string[]).includes(to.role) ? to.email : null;
+    const items = recipient ? await mailEscalations(db, n.escalationIds) : [];
+    if (!recipient || !items.length) {
+      await db.notification.update({ where: { id: n.id }, data: { status: "skipped", ...(recipient ? {} : { lastError: "recipient is no longer an active approver" }) } });
       continue;
     }
     const message = n.kind === "expiry_digest" ? digestMail(items, base, now()) : assignedMail(items[0]!, base, now());
     let error: string | null = null;
     try {
-      await sendMail({ to: n.email, ...message }, mail);
+      await sendMail({ to: recipient, ...message }, mail);
     } catch (err) {
       error = err instanceof Error ? err.message : "send failed";
     }
@@ -97,7 +102,7 @@ export async function sendDueNotifications(db: Db, opts: DeliverOptions = {}): P
           subject: { type: "notification", id: n.id },
           escalationId: items.length === 1 ? items[0]!.id : null,
           outcome: error === null ? "sent" : "failed",
-          payload: { kind: n.kind, userId: n.userId, to: n.email, escalationIds: items.map((e) => e.id), attempts, ...(error ? { error } : {}) },
+          payload: { kind: n.kind, userId: n.userId, to: recipient, escalationIds: items.map((e) => e.id), attempts, ...(error ? { error } : {}) },
         });
       }
     });

@@ -117,6 +117,21 @@ describe("approver notifications", () => {
     }
   });
 
+  it("a mail queued for someone disabled or no longer an approver before it went out is not sent", async () => {
+    // X4: the outbox sent to the address stored at queue time, so a person disabled (or demoted) during the
+    // retries (or the hour an unconfigured outbox waits) still got the exact call and a link to it.
+    const { approvers, agent, ep } = await routed();
+    const { leaseToken } = await seedLease(db(), { agentId: agent.id });
+    const id = (await decide(db(), ep, { leaseToken, tool: "production.deploy" })).escalationId!;
+    await db().user.update({ where: { id: approvers[0]!.id }, data: { status: "disabled", sessionVersion: { increment: 1 } } });
+    await db().user.update({ where: { id: approvers[1]!.id }, data: { role: "requester", sessionVersion: { increment: 1 } } });
+    await sendDueNotifications(db(), { mail, baseUrl: BASE, userIds: approvers.map((a) => a.id) });
+    expect(approvers.flatMap((a) => mailsTo(a.email, id))).toEqual([]);
+    const rows = await db().notification.findMany({ where: { userId: { in: approvers.map((a) => a.id) }, escalationIds: { has: id } } });
+    expect(rows.map((r) => r.status)).toEqual(["skipped", "skipped"]);
+    expect(await db().auditEvent.count({ where: { action: "notification.sent", escalationId: id } })).toBe(0);
+  });
+
   it("a refused mail is retried after its backoff and audited as notification.failed once retries are spent", async () => {
     const { approvers, agent, ep } = await routed();
     const { leaseToken } = await seedLease(db(), { agentId: agent.id });
