@@ -272,7 +272,7 @@ test.describe("Settings → Policies", () => {
       await expect(row).toHaveAttribute("data-from", "allow");
       await expect(row).toHaveAttribute("data-to", "deny");
       await expect(row).toContainText(id);
-      await expect(row.getByRole("link", { name: /^dec_/ })).toHaveAttribute("href", /^\/audit\?decisionId=dec_/);
+      await expect(row.getByRole("link", { name: /^dec_/ })).toHaveAttribute("href", /^\/runs\/run_/);
     }
 
     // Publish: the diff against the live version first, and a message is required.

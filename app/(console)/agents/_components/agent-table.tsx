@@ -29,7 +29,7 @@ export function AgentTable({ agents }: { agents: AgentView[] }) {
                 </Link>
                 {a.description && <div className="line-clamp-1 max-w-xs text-xs text-slate-500">{a.description}</div>}
               </td>
-              <td className={tdClass}>{a.owner ? <span title={a.owner.email}>{a.owner.name}</span> : <span className="text-slate-400">none</span>}</td>
+              <td className={tdClass}>{a.owner ? <span title={a.owner.email}>{a.owner.name}</span> : <span className="text-slate-500">none</span>}</td>
               <td className={tdClass}>
                 <div className="flex flex-wrap gap-1">
                   {a.environments.map((e) => (

@@ -310,7 +310,7 @@ function QueueRow({ item, selected, onSelect, count = 1 }: { item: QueueItem; se
       <div className="truncate font-mono text-xs text-slate-700">
         {item.kind === "lease_request" ? `new lease · ${item.lease.grants.length} ${item.lease.grants.length === 1 ? "grant" : "grants"}` : `${item.tool} on ${resourceText(item.resource)}`}
       </div>
-      <div className="mt-1 flex gap-3 text-xs text-slate-500">
+      <div className="mt-1 flex gap-3 text-xs text-slate-600">
         <span>
           {approvalsGiven(item)} of {item.requiredApprovals} {item.requiredApprovals === 1 ? "approval" : "approvals"}
         </span>

@@ -42,7 +42,7 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
         <h2 id={`ask-${item.id}`} className="mt-2 text-lg font-semibold text-slate-900">
           {askText(item)}
         </h2>
-        <p className="mt-1 font-mono text-xs text-slate-400">{item.id}</p>
+        <p className="mt-1 font-mono text-xs text-slate-500">{item.id}</p>
       </header>
 
       <div className="space-y-5 px-5 py-4">
@@ -138,7 +138,7 @@ function CallArguments({ item }: { item: QueueItem }) {
       ) : (
         <p className="mt-1 text-sm text-slate-600">Not sent: the enforcement point sent only their digest.</p>
       )}
-      {item.argumentsDigest && <p className="mt-1 font-mono text-xs break-all text-slate-400">sha-256 {item.argumentsDigest} — the approval is valid only for these arguments</p>}
+      {item.argumentsDigest && <p className="mt-1 font-mono text-xs break-all text-slate-500">sha-256 {item.argumentsDigest} — the approval is valid only for these arguments</p>}
     </section>
   );
 }

@@ -11,7 +11,7 @@ const helper = createColumnHelper<typeof features, AuditEventView>();
 const ROW_HEIGHT = 40;
 // Wide enough for real event and tool names: below that the grid scrolls sideways (time pinned) instead of cutting them.
 const GRID = "11.5rem minmax(13rem,1.2fr) minmax(8rem,1fr) minmax(8rem,1fr) minmax(9rem,11.5rem) minmax(11rem,1fr) 6rem 4.5rem";
-const mono = (v: string | null) => (v ? <span className="font-mono text-xs">{v}</span> : <span className="text-slate-400">—</span>);
+const mono = (v: string | null) => (v ? <span className="font-mono text-xs">{v}</span> : <span className="text-slate-500">—</span>);
 
 /**
  * The result as a virtualized grid: only the rows in view (plus a few) are in the DOM, whatever the
@@ -40,10 +40,10 @@ export function AuditTable({
         helper.accessor("at", { header: "Time (UTC)", cell: (c) => <time dateTime={c.getValue()} className="whitespace-nowrap tabular-nums text-slate-600">{formatAuditTime(c.getValue()).replace(" UTC", "")}</time> }),
         helper.accessor("action", { header: "Event", cell: (c) => <span className="font-mono text-xs">{c.getValue()}</span> }),
         helper.accessor((e) => actorText(e), { id: "actor", header: "Actor", cell: (c) => <span title={c.row.original.actorId ?? undefined}>{c.getValue()}</span> }),
-        helper.accessor("agentId", { header: "Agent", cell: (c) => { const id = c.getValue(); return id ? <span title={id}>{agentNames.get(id) ?? id}</span> : <span className="text-slate-400">—</span>; } }),
+        helper.accessor("agentId", { header: "Agent", cell: (c) => { const id = c.getValue(); return id ? <span title={id}>{agentNames.get(id) ?? id}</span> : <span className="text-slate-500">—</span>; } }),
         helper.accessor("leaseId", { header: "Lease", cell: (c) => mono(c.getValue()) }),
         helper.accessor("tool", { header: "Tool", cell: (c) => mono(c.getValue()) }),
-        helper.accessor("outcome", { header: "Outcome", cell: (c) => { const o = c.getValue(); return o ? <StatusBadge status={o} testId="audit-outcome" /> : <span className="text-slate-400">—</span>; } }),
+        helper.accessor("outcome", { header: "Outcome", cell: (c) => { const o = c.getValue(); return o ? <StatusBadge status={o} testId="audit-outcome" /> : <span className="text-slate-500">—</span>; } }),
         helper.accessor("seq", { header: "Seq", cell: (c) => <span className="tabular-nums text-slate-500">{c.getValue()}</span> }),
       ]),
     [agentNames],

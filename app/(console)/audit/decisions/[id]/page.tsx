@@ -250,7 +250,7 @@ export default async function ExplainDecisionPage({ params }: { params: Promise<
                       <StatusBadge status={x.callOutcome.status} />
                       {x.callOutcome.durationMs !== null && <span className="ml-2 text-xs text-slate-500">in {Math.round(x.callOutcome.durationMs)} ms</span>}
                       {x.callOutcome.summary && <span className="ml-2 text-xs text-slate-700">{x.callOutcome.summary}</span>}
-                      {x.callOutcome.resultDigest && <p className="font-mono text-xs break-all text-slate-400">result sha-256 {x.callOutcome.resultDigest}</p>}
+                      {x.callOutcome.resultDigest && <p className="font-mono text-xs break-all text-slate-500">result sha-256 {x.callOutcome.resultDigest}</p>}
                     </>
                   ) : (
                     <span className="text-slate-500">not reported by the enforcement point</span>

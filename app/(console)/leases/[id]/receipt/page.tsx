@@ -149,9 +149,9 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
                           {c.outcome.summary && <span className="text-slate-600"> · {c.outcome.summary}</span>}
                         </span>
                       ) : c.decision === "allow" ? (
-                        <span className="text-slate-400">not reported</span>
+                        <span className="text-slate-500">not reported</span>
                       ) : (
-                        <span className="text-slate-400">—</span>
+                        <span className="text-slate-500">—</span>
                       )}
                     </td>
                   </tr>
@@ -209,7 +209,7 @@ export default async function ReceiptPage({ params }: { params: Promise<{ id: st
                   <span className="font-medium">{a.kind === "step_up" ? "Step-up" : a.kind === "more_permission" ? "More permission" : a.kind.replaceAll("_", " ")}</span>
                   {a.tool && <span className="font-mono text-xs">{a.tool}</span>}
                   <span className="font-mono text-xs text-slate-600">{unknownResource(a.resource)}</span>
-                  <span className="font-mono text-xs text-slate-400">{a.escalationId}</span>
+                  <span className="font-mono text-xs text-slate-500">{a.escalationId}</span>
                 </div>
                 {a.approvals.length ? (
                   <ul className="mt-1 space-y-0.5 pl-4 text-xs text-slate-700">

@@ -20,7 +20,7 @@ export function PolicyEditor({ text, onChange, readOnly, errors, describedBy }: 
   };
   return (
     <div className="flex h-[28rem] overflow-hidden rounded-md border border-slate-300 bg-white font-mono text-xs leading-5 focus-within:ring-2 focus-within:ring-indigo-500">
-      <div ref={gutter} aria-hidden className="w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-2 pr-2 text-right text-slate-400 select-none">
+      <div ref={gutter} aria-hidden className="w-12 shrink-0 overflow-hidden border-r border-slate-200 bg-slate-50 py-2 pr-2 text-right text-slate-500 select-none">
         {Array.from({ length: lineCount }, (_, i) => (
           <div key={i} className={byLine.has(i + 1) ? "bg-rose-100 font-semibold text-rose-700" : undefined}>
             {i + 1}
