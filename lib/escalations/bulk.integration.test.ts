@@ -1,10 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { BulkVoteRequest, bulkVote } from "@/lib/escalations/bulk";
 import { createEscalation } from "@/lib/escalations/create";
 import { castVote } from "@/lib/escalations/vote";
 import { stopListening } from "@/lib/events/bus";
-import { seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { forgetToolCatalog, toolCatalog } from "@/lib/tools/catalog";
+import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
 
 let ep: Awaited<ReturnType<typeof seedEnforcementPoint>>["actor"];
 beforeAll(async () => {
@@ -46,6 +48,31 @@ describe("bulk vote", () => {
     expect(await db().vote.count({ where: { escalationId: b.id, voterId: approver.id } })).toBe(0);
     expect(await db().escalation.findUniqueOrThrow({ where: { id: high.id } })).toMatchObject({ status: "pending" });
     expect(await db().vote.count({ where: { escalationId: high.id } })).toBe(0);
+  });
+
+  it("a request whose tool turned high since the catalog was read is refused in bulk and needs a proof alone", async () => {
+    // X4: the risk came from the catalog's 5 s memory and bulk checked it before the vote's transaction, so
+    // a raise committed by another instance (here: the row changed under this process's warm catalog) let
+    // a bulk approve, or a single approve without a fresh proof, through on a now-high request.
+    const tool = `x4.risky-${randomBytes(4).toString("hex")}`;
+    await db().tool.create({ data: { name: tool, risk: "medium" } });
+    const agent = await seedAgent(db(), { ceilingTools: ["repo.read", tool] });
+    const asks = [];
+    for (let i = 0; i < 2; i++) {
+      const { leaseToken } = await seedLease(db(), { agentId: agent.id, grants: [{ tool: "repo.read" }], deny: [] });
+      asks.push((await createEscalation(db(), ep, { leaseToken, kind: "more_permission", tool, justification: "needs it" })).escalation.id);
+    }
+    forgetToolCatalog();
+    expect((await toolCatalog(db())).get(tool)?.risk).toBe("medium");
+    await db().$executeRaw`UPDATE "tools" SET "risk" = 'high' WHERE "name" = ${tool}`;
+    expect((await toolCatalog(db())).get(tool)?.risk).toBe("medium"); // still remembered here
+    const proved = await seedPerson(db(), { role: "approver" });
+    const res = await bulkVote(db(), proved, { ids: [asks[0]!], verdict: "approve", reason: "fine" });
+    expect(res.results[0]).toMatchObject({ ok: false, error: { code: "unprocessable", status: 422 } });
+    const unproved = await seedPerson(db(), { role: "approver", proof: null });
+    await expect(castVote(db(), unproved, asks[1]!, "approve", "fine")).rejects.toMatchObject({ code: "reauth_required" });
+    expect(await db().escalation.count({ where: { id: { in: asks }, status: "pending" } })).toBe(2);
+    expect(await db().vote.count({ where: { escalationId: { in: asks } } })).toBe(0);
   });
 
   it("takes at most 50 ids and always a reason", () => {

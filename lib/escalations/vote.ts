@@ -30,11 +30,15 @@ type EscalationRow = Prisma.EscalationGetPayload<{ include: { lease: true } }>;
  * may not approve it; one vote per person; a reason is required to deny and to approve a critical call;
  * one deny settles it as denied; enough distinct approvals settle it as approved.
  */
-export async function castVote(db: Db, actor: Actor, id: string, verdict: "approve" | "deny", reason: string) {
+export async function castVote(db: Db, actor: Actor, id: string, verdict: "approve" | "deny", reason: string, opts: { maxRisk?: string } = {}) {
   let result;
   try {
     result = await db.$transaction(async (tx) => {
       const at = now();
+      // The risk that decides the proof of presence (and bulk's limit) is read from the tool rows, locked
+      // FOR SHARE first (a tool's row comes before the person), not from the catalog's 5 s memory: a raise
+      // committed on another instance is seen, and one racing this vote waits for it.
+      const risk = await lockedRiskOf(tx, id);
       // The voter's row first (FOR SHARE): a disable that committed since refuses the vote; a later one
       // waits for it and withdraws it if the question is still open. The role is the row's, not the
       // session's: a vote let in just before its voter lost the approver role must not count.
@@ -68,7 +72,9 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
         await settle(tx, e, "expired", at, { type: "system", label: "approval window" });
         return { expiredAt: e.expiresAt };
       }
-      const risk = await riskOfEscalation(db, e);
+      if (opts.maxRisk && riskOf(risk) > riskOf(opts.maxRisk)) {
+        throw new AppError("unprocessable", `escalation ${id} is ${risk} risk: answer it on its own, not in bulk`, [{ path: ["ids"], message: "risk_too_high" }]);
+      }
       if (!reason && voteNeedsReason(verdict, risk)) {
         throw new AppError("invalid_request", verdict === "deny" ? "reason: required to deny" : "reason: required to approve a critical-risk request", [{ path: ["reason"], message: "Required" }]);
       }
@@ -100,6 +106,16 @@ async function requireFreshProof(tx: Tx, actor: Actor, at: Date): Promise<ProofM
   const method = await freshProof(tx, actor, sessionVersion, at);
   if (!method) throw new AppError("reauth_required", "Approving a high or critical request needs a fresh proof that it is you: confirm with your passkey or password (valid 5 minutes)");
   return method;
+}
+
+/** riskOfEscalation on the committed tool rows, locked FOR SHARE in name order (a missing escalation: critical, and castVote answers 404). */
+async function lockedRiskOf(tx: Tx, id: string): Promise<string> {
+  const e = await tx.escalation.findUnique({ where: { id }, select: { tool: true, lease: { select: { grants: true } } } });
+  if (!e) return "critical";
+  const names = [...new Set(e.tool ? [e.tool] : (e.lease.grants as Grant[]).map((g) => g.tool))].sort();
+  const rows = await tx.$queryRaw<{ name: string; risk: string }[]>(Prisma.sql`SELECT "name", "risk" FROM "tools" WHERE "name" = ANY(${names}::text[]) ORDER BY "name" FOR SHARE`);
+  const risks = new Map(rows.map((r) => [r.name, r.risk]));
+  return names.map((n) => risks.get(n) ?? "critical").reduce((worst, r) => (riskOf(r) > riskOf(worst) ? r : worst), "low");
 }
 
 /** The riskiest tool an escalation is about (a lease request: its riskiest grant); unknown tools count as critical. */
