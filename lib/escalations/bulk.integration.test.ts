@@ -75,6 +75,25 @@ describe("bulk vote", () => {
     expect(await db().vote.count({ where: { escalationId: { in: asks } } })).toBe(0);
   });
 
+  it("a request whose tool turned critical while it waited needs the approvals critical asks, not the number fixed at opening", async () => {
+    // X4: requiredApprovals was fixed when the request opened (1 for medium) and castVote settled on it, so a
+    // tool raised to critical meanwhile was granted on one person's word.
+    const tool = `x4.raised-${randomBytes(4).toString("hex")}`;
+    await db().tool.create({ data: { name: tool, risk: "medium" } });
+    forgetToolCatalog(); // the request opens knowing the tool as medium
+    const agent = await seedAgent(db(), { ceilingTools: ["repo.read", tool] });
+    const { leaseToken } = await seedLease(db(), { agentId: agent.id, grants: [{ tool: "repo.read" }], deny: [] });
+    const { escalation } = await createEscalation(db(), ep, { leaseToken, kind: "more_permission", tool, justification: "needs it" });
+    // What opened it asked (1 for medium, unless another file's route asks more), then one more than that.
+    const opened = escalation.requiredApprovals;
+    await db().$executeRaw`UPDATE "tools" SET "risk" = 'critical', "requiredApprovals" = ${opened + 1} WHERE "name" = ${tool}`;
+    for (let i = 0; i < opened; i++) {
+      const a = await seedPerson(db(), { role: "approver" });
+      expect(await castVote(db(), a, escalation.id, "approve", "looked at it")).toMatchObject({ status: "pending", requiredApprovals: opened + 1 });
+    }
+    expect(await castVote(db(), await seedPerson(db(), { role: "approver" }), escalation.id, "approve", "me too")).toMatchObject({ status: "approved" });
+  });
+
   it("takes at most 50 ids and always a reason", () => {
     const ids = Array.from({ length: 51 }, (_, i) => `esc_${i}`);
     expect(BulkVoteRequest.safeParse({ ids, verdict: "deny", reason: "x" }).success).toBe(false);

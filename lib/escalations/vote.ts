@@ -17,7 +17,7 @@ import { applyExtension } from "@/lib/leases/extend";
 import { isOwnRequest } from "@/lib/leases/rules";
 import type { Grant } from "@/lib/leases/schemas";
 import { toolCatalog } from "@/lib/tools/catalog";
-import { APPROVAL_TTL_MS, riskOf } from "@/lib/tools/risk";
+import { APPROVAL_TTL_MS, requiredApprovalsFor, riskOf } from "@/lib/tools/risk";
 import { enqueueWebhookEvent } from "@/lib/webhooks/outbox";
 import { freshProof, type ProofMethod } from "@/lib/presence/proof";
 
@@ -38,7 +38,7 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       // The risk that decides the proof of presence (and bulk's limit) is read from the tool rows, locked
       // FOR SHARE first (a tool's row comes before the person), not from the catalog's 5 s memory: a raise
       // committed on another instance is seen, and one racing this vote waits for it.
-      const risk = await lockedRiskOf(tx, id);
+      const { risk, floor } = await lockedRiskOf(tx, id);
       // The voter's row first (FOR SHARE): a disable that committed since refuses the vote; a later one
       // waits for it and withdraws it if the question is still open. The role is the row's, not the
       // session's: a vote let in just before its voter lost the approver role must not count.
@@ -82,9 +82,13 @@ export async function castVote(db: Db, actor: Actor, id: string, verdict: "appro
       await tx.vote.create({ data: { id: newId("vot"), escalationId: id, voterId: actor.id, verdict, reason, proof } });
       const who: AuditActor = { type: "user", id: actor.id, label: actor.email };
       await appendAudit(tx, { action: "escalation.voted", actor: who, subject: { type: "escalation", id }, agentId: e.agentId, runId: e.runId, leaseId: e.leaseId, escalationId: id, leaseVersion: e.lease.version, tool: e.tool, outcome: verdict, payload: { verdict, reason, ...(proof ? { proof } : {}) } });
+      // The threshold was fixed when the request opened: a risk raised since (medium to critical) asks what
+      // the risk asks now, and the row says so to the next approver.
+      const needed = Math.max(e.requiredApprovals, floor);
+      if (needed > e.requiredApprovals) await tx.escalation.update({ where: { id }, data: { requiredApprovals: needed } });
       const approvals = await tx.vote.count({ where: { escalationId: id, verdict: "approve" } });
       if (verdict === "deny") await settle(tx, e, "denied", at, who, reason);
-      else if (approvals >= e.requiredApprovals) await settle(tx, e, "approved", at, who, reason);
+      else if (approvals >= needed) await settle(tx, e, "approved", at, who, reason);
       else await publish(tx, { type: "escalation.voted", escalationId: id, leaseId: e.leaseId, runId: e.runId, status: "pending" });
       return toEscalationView(await tx.escalation.findUniqueOrThrow({ where: { id }, include: escalationInclude }));
     });
@@ -108,14 +112,21 @@ async function requireFreshProof(tx: Tx, actor: Actor, at: Date): Promise<ProofM
   return method;
 }
 
-/** riskOfEscalation on the committed tool rows, locked FOR SHARE in name order (a missing escalation: critical, and castVote answers 404). */
-async function lockedRiskOf(tx: Tx, id: string): Promise<string> {
+/**
+ * riskOfEscalation on the committed tool rows, locked FOR SHARE in name order, and the approvals that
+ * risk asks now, as openEscalation computes it (the tool's own number for a one-tool request). A missing
+ * escalation: critical, and castVote answers 404.
+ */
+async function lockedRiskOf(tx: Tx, id: string): Promise<{ risk: string; floor: number }> {
   const e = await tx.escalation.findUnique({ where: { id }, select: { tool: true, lease: { select: { grants: true } } } });
-  if (!e) return "critical";
+  if (!e) return { risk: "critical", floor: 2 };
   const names = [...new Set(e.tool ? [e.tool] : (e.lease.grants as Grant[]).map((g) => g.tool))].sort();
-  const rows = await tx.$queryRaw<{ name: string; risk: string }[]>(Prisma.sql`SELECT "name", "risk" FROM "tools" WHERE "name" = ANY(${names}::text[]) ORDER BY "name" FOR SHARE`);
-  const risks = new Map(rows.map((r) => [r.name, r.risk]));
-  return names.map((n) => risks.get(n) ?? "critical").reduce((worst, r) => (riskOf(r) > riskOf(worst) ? r : worst), "low");
+  const rows = await tx.$queryRaw<{ name: string; risk: string; requiredApprovals: number | null }[]>(
+    Prisma.sql`SELECT "name", "risk", "requiredApprovals" FROM "tools" WHERE "name" = ANY(${names}::text[]) ORDER BY "name" FOR SHARE`,
+  );
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const risk = names.map((n) => byName.get(n)?.risk ?? "critical").reduce((worst, r) => (riskOf(r) > riskOf(worst) ? r : worst), "low");
+  return { risk, floor: requiredApprovalsFor(risk, e.tool ? byName.get(e.tool)?.requiredApprovals : null) };
 }
 
 /** The riskiest tool an escalation is about (a lease request: its riskiest grant); unknown tools count as critical. */
