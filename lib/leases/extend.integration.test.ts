@@ -5,6 +5,7 @@ import { seedEnforcementPoint, seedAgent, seedLease, seedPerson } from "@/test/f
 import { castVote } from "@/lib/escalations/vote";
 import { stopListening } from "@/lib/events/bus";
 import { refreshLeaseToken, requestExtension } from "@/lib/leases/extend";
+import { delegateLease } from "@/lib/leases/delegate";
 import { revokeLease } from "@/lib/leases/lifecycle";
 import { ensureReceipt } from "@/lib/receipts/receipt";
 import { timelineSince } from "@/lib/runs/timeline";
@@ -70,6 +71,18 @@ describe("extending a lease", () => {
     expect(await db().lease.findUniqueOrThrow({ where: { id: lease.id } })).toMatchObject({ maxToolCalls: 10, version: 1 });
     expect(await db().escalation.findUniqueOrThrow({ where: { id: escalation.id } })).toMatchObject({ status: "pending" });
     expect(await db().vote.count({ where: { escalationId: escalation.id } })).toBe(0);
+  });
+
+  it("a subagent's lease is not extended to more calls than its parent has left (as at delegation)", async () => {
+    // X4: extensionIssues bounded an extension's budget by the agent's ceiling only, so a child delegated 5
+    // of its parent's 10 calls could ask for (and be approved) 80, a lease its chain cannot back.
+    const agent = await seedAgent(db(), { ceilingMaxToolCalls: 100 });
+    const { lease: parent, leaseToken, admin } = await seedLease(db(), { agentId: agent.id, grants: [{ tool: "repo.read" }], deny: [], expiresIn: 600, maxToolCalls: 10, maxDelegationDepth: 1 });
+    const sub = await seedAgent(db(), { ceilingMaxToolCalls: 100 });
+    const child = await delegateLease(db(), ep, parent.id, { leaseToken, agentId: sub.id, purpose: "sub task", grants: [{ tool: "repo.read" }], expiresIn: 300, maxToolCalls: 5 });
+    const childId = child.lease.id;
+    await expect(requestExtension(db(), admin, childId, { maxToolCalls: 80, justification: "more calls" })).rejects.toMatchObject({ status: 422, issues: [{ path: ["maxToolCalls"] }] });
+    await expect(requestExtension(db(), admin, childId, { maxToolCalls: 10, justification: "up to the parent" })).resolves.toMatchObject({ escalation: { status: "pending" } });
   });
 
   it("concurrent revoke and approval: the lease ends revoked either way, and an extension is never applied after the revocation", async () => {

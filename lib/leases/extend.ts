@@ -32,7 +32,7 @@ export type ExtendRequest = z.infer<typeof ExtendRequest>;
 /** What an extension asks the lease to be raised to (absolute, so the approver sees exactly what they grant). */
 export type ExtensionAsk = { expiresAt?: string; maxToolCalls?: number };
 
-type ExtLease = { id: string; createdAt: Date; expiresAt: Date; maxToolCalls: number };
+type ExtLease = { id: string; createdAt: Date; expiresAt: Date; maxToolCalls: number; toolCallsUsed: number };
 
 /**
  * Why raising `lease` to `ask` is beyond the agent's ceiling or an ancestor, one issue per breach. The
@@ -54,6 +54,10 @@ export function extensionIssues(agent: CeilingAgent, lease: ExtLease, ancestors:
   if (ask.maxToolCalls !== undefined) {
     const maxCalls = Math.min(agent.ceilingMaxToolCalls, env().LANYARD_MAX_TOOL_CALLS);
     if (ask.maxToolCalls > maxCalls) issues.push({ path: ["maxToolCalls"], message: `at most ${maxCalls} calls for ${agent.name}` });
+    // As at delegation: a subagent's lease never has more calls left than any ancestor can still back.
+    const left = ask.maxToolCalls - lease.toolCallsUsed;
+    const poorer = ancestors.find((a) => a.maxToolCalls - a.toolCallsUsed < left);
+    if (poorer) issues.push({ path: ["maxToolCalls"], message: `ancestor lease ${poorer.id} has ${poorer.maxToolCalls - poorer.toolCallsUsed} calls left; a subagent's lease cannot have more` });
   }
   return issues;
 }
