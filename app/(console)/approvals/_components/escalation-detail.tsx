@@ -71,10 +71,10 @@ export function EscalationDetail({ item, viewer }: { item: QueueItem; viewer: Vi
             <span className="font-mono">{item.lease.environment}</span>
           </Fact>
           <Fact label="Run">
-            <Link href={`/runs/${item.runId}`} data-testid="escalation-run-link" className="font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300">
+            <Link href={`/runs/${item.runId}`} data-testid="escalation-run-link" className="font-mono text-xs text-indigo-700 hover:underline">
               {item.runId}
             </Link>{" "}
-            {pending && <span className="text-xs text-slate-500 dark:text-slate-400">· watch it live</span>}
+            {pending && <span className="text-xs text-slate-500">· watch it live</span>}
           </Fact>
           <Fact label="Lease">
             <Link href={`/leases/${item.leaseId}`} className="font-mono text-xs text-indigo-700 hover:underline">

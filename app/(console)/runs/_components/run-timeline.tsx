@@ -268,7 +268,7 @@ function EscalationRow({ row }: { row: Extract<TimelineRow, { kind: "escalation"
       {asked.justification && <p className="mt-0.5 text-xs text-slate-600">“{asked.justification}”</p>}
       {/* Every vote when there was more than one (or the step is still waiting for more): the line below names only the last. */}
       {(row.votes.length > 1 || (row.votes.length > 0 && !row.decided)) && (
-        <ul className="mt-0.5 space-y-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="escalation-votes">
+        <ul className="mt-0.5 space-y-0.5 text-xs text-slate-700" data-testid="escalation-votes">
           {row.votes.map((v) => {
             const vote = votePayload(v);
             return (
@@ -281,13 +281,13 @@ function EscalationRow({ row }: { row: Extract<TimelineRow, { kind: "escalation"
         </ul>
       )}
       {row.decided && (
-        <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="escalation-decided">
+        <p className="mt-0.5 text-xs text-slate-700" data-testid="escalation-decided">
           {status} by <span data-testid="escalation-decided-by">{row.decided.data.actorLabel ?? "the system"}</span> at {clock(row.decided.data.at)}
           {decided?.reason ? <span data-testid="escalation-decided-reason"> — “{decided.reason}”</span> : ""}
         </p>
       )}
       {row.consumed && (
-        <p className="mt-0.5 text-xs text-slate-500 dark:text-slate-400" data-testid="escalation-consumed">
+        <p className="mt-0.5 text-xs text-slate-500" data-testid="escalation-consumed">
           used by the agent at {clock(row.consumed.data.at)}
         </p>
       )}
@@ -372,7 +372,7 @@ function DelegatedRow({ row, agentNames, depth }: { row: Extract<TimelineRow, { 
 /** A run whose lease has ended says so, not "Live": the stream stays open only to show late events. */
 function RunEnded({ status }: { status: string }) {
   return (
-    <span data-testid="stream-state" data-state="ended" className="inline-flex items-center gap-1.5 text-xs text-slate-600 dark:text-slate-400">
+    <span data-testid="stream-state" data-state="ended" className="inline-flex items-center gap-1.5 text-xs text-slate-600">
       <span aria-hidden className="size-2 rounded-full bg-slate-400" />
       Run ended ({status})
     </span>

@@ -29,7 +29,7 @@ export function ReviewRow({ review, limits }: { review: AgentReview; limits: { m
     });
 
   return (
-    <li className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-700 dark:bg-slate-900" data-testid="review-agent" data-agent={review.name}>
+    <li className="rounded-lg border border-slate-200 bg-white p-4" data-testid="review-agent" data-agent={review.name}>
       <div className="flex flex-wrap items-center gap-2">
         <Link href={`/agents/${review.id}`} className="font-medium text-indigo-700 hover:underline">
           {review.name}
@@ -42,7 +42,7 @@ export function ReviewRow({ review, limits }: { review: AgentReview; limits: { m
         )}
       </div>
       <fieldset className="mt-3">
-        <legend className="text-sm text-slate-600 dark:text-slate-300">Ceiling tools — checked ones are removed</legend>
+        <legend className="text-sm text-slate-600">Ceiling tools — checked ones are removed</legend>
         <ul className="mt-1 grid gap-1 sm:grid-cols-2">
           {review.tools.map((t) => (
             <li key={t.tool}>
@@ -58,7 +58,7 @@ export function ReviewRow({ review, limits }: { review: AgentReview; limits: { m
         </ul>
       </fieldset>
       {review.unusedGrants.length > 0 && (
-        <p className="mt-2 text-sm text-slate-600 dark:text-slate-300" data-testid="review-unused-grants">
+        <p className="mt-2 text-sm text-slate-600" data-testid="review-unused-grants">
           Live grants never used:{" "}
           {review.unusedGrants.map((g, i) => (
             <span key={`${g.leaseId}-${g.tool}`}>
