@@ -1,7 +1,7 @@
 "use client";
 import { parseAsString, useQueryStates } from "nuqs";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { BulkBar, bulkEligible } from "./bulk-bar";
+import { BulkBar, bulkEligible, type BulkOutcome } from "./bulk-bar";
 import { Countdown } from "./countdown";
 import { EscalationDetail, type Viewer } from "./escalation-detail";
 import { KIND_LABEL, approvalsGiven, resourceText, type QueueItem } from "./prompt-text";
@@ -34,6 +34,7 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   // Requests picked for one bulk answer (issue 17): pending low/medium ones only.
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [bulkOutcome, setBulkOutcome] = useState<BulkOutcome | null>(null);
   const bulkReason = useRef<HTMLInputElement>(null);
   const setPick = useCallback((ids: string[], on: boolean) => {
     setPicked((prev) => {
@@ -150,8 +151,15 @@ export function ApprovalQueue({ initialItems, initialSelectedId, viewer }: { ini
         <BulkBar
           ref={bulkReason}
           picked={picked}
-          onDone={(ids) => setPick(ids.concat([...picked]), false)}
-          onClear={() => setPicked(new Set())}
+          outcome={bulkOutcome}
+          onDone={(outcome, ids) => {
+            setBulkOutcome(outcome);
+            setPick(ids.concat([...picked]), false);
+          }}
+          onClear={() => {
+            setPicked(new Set());
+            setBulkOutcome(null);
+          }}
         />
       )}
       {queue.error && <ErrorAlert error={queue.error} testId="queue-error" />}

@@ -8,6 +8,8 @@ import { apiFetch } from "@/lib/api/client";
 import type { QueueItem } from "./prompt-text";
 
 type Result = { id: string; ok: boolean; error?: { code: string; message: string } };
+/** How the last bulk answer went: kept by the queue, so it outlives a re-render that remounts this bar. */
+export type BulkOutcome = { voted: number; failed: Result[] };
 
 /** What may be answered in bulk: pending low- and medium-risk requests (high and critical get one look each). */
 export const bulkEligible = (i: Pick<QueueItem, "status" | "risk">) => i.status === "pending" && (i.risk === "low" || i.risk === "medium");
@@ -16,21 +18,20 @@ export const bulkEligible = (i: Pick<QueueItem, "status" | "risk">) => i.status 
  * One reason, one verdict, over the selected requests: POST /api/v1/escalations/bulk-vote, each still its
  * own vote. What could not be answered (settled meanwhile, refused) is listed, not hidden.
  */
-export const BulkBar = forwardRef<HTMLInputElement, { picked: ReadonlySet<string>; onDone: (voted: string[]) => void; onClear: () => void }>(function BulkBar({ picked, onDone, onClear }, reasonRef) {
+export const BulkBar = forwardRef<HTMLInputElement, { picked: ReadonlySet<string>; outcome: BulkOutcome | null; onDone: (outcome: BulkOutcome, voted: string[]) => void; onClear: () => void }>(function BulkBar({ picked, outcome, onDone, onClear }, reasonRef) {
   const client = useQueryClient();
   const [reason, setReason] = useState("");
-  const [failed, setFailed] = useState<Result[]>([]);
   const vote = useMutation({
     mutationFn: (verdict: "approve" | "deny") => apiFetch<{ results: Result[]; voted: number }>("/api/v1/escalations/bulk-vote", { method: "POST", body: { ids: [...picked], verdict, reason: reason.trim() } }),
     onSuccess: (res) => {
-      setFailed(res.results.filter((r) => !r.ok));
       setReason("");
-      onDone(res.results.filter((r) => r.ok).map((r) => r.id));
+      onDone({ voted: res.voted, failed: res.results.filter((r) => !r.ok) }, res.results.filter((r) => r.ok).map((r) => r.id));
       void client.invalidateQueries({ queryKey: ["escalations"] });
     },
   });
+  const failed = outcome?.failed ?? [];
   // After an answer the bar stays to say how it went (the picked set is empty by then).
-  if (picked.size === 0 && !vote.data && !vote.error) return null;
+  if (picked.size === 0 && !outcome && !vote.error) return null;
   return (
     <div role="region" aria-label="Answer the selected requests" data-testid="bulk-bar" className="mb-3 space-y-2 rounded-lg border border-indigo-200 bg-indigo-50 p-3 text-sm">
       {picked.size > 0 && (
@@ -66,9 +67,9 @@ export const BulkBar = forwardRef<HTMLInputElement, { picked: ReadonlySet<string
         </form>
       )}
       <ErrorAlert error={vote.error} />
-      {vote.data && (
+      {outcome && (
         <p role="status" data-testid="bulk-result">
-          {vote.data.voted} answered{failed.length ? `, ${failed.length} not:` : "."}
+          {outcome.voted} answered{failed.length ? `, ${failed.length} not:` : "."}
         </p>
       )}
       {failed.length > 0 && (
