@@ -82,10 +82,19 @@ export async function renamePasskey(db: Db, actor: Actor, id: string, name: stri
   });
 }
 
-/** Removes one of the person's own passkeys (someone else's is 404, as if it did not exist). */
+/**
+ * Removes one of the person's own passkeys (someone else's is 404, as if it did not exist), with a fresh
+ * proof: else a stolen session of someone without a password removes their keys, then adds its own as
+ * their "first" one (registrationOptions lets that in without a proof).
+ */
 export async function removePasskey(db: Db, actor: Actor, id: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const row = await tx.passkey.findFirst({ where: { id, userId: actor.id }, select: { name: true } });
+    if (!row) throw notFound(`passkey ${id}`);
+    const { sessionVersion } = await tx.user.findUniqueOrThrow({ where: { id: actor.id }, select: { sessionVersion: true } });
+    if (!(await freshProof(tx, actor, sessionVersion, now()))) {
+      throw new AppError("reauth_required", "Removing a passkey needs a fresh proof that it is you: confirm with your password or a passkey (valid 5 minutes)");
+    }
     const { count } = await tx.passkey.deleteMany({ where: { id, userId: actor.id } });
     if (count === 0 || !row) throw notFound(`passkey ${id}`);
     await appendAudit(tx, { action: "passkey.removed", actor: who(actor), subject: { type: "passkey", id }, payload: { name: row.name } });

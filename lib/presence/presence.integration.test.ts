@@ -166,9 +166,14 @@ describe("proof of presence before risky approvals (issue 17)", () => {
   it("a passkey is removed by its owner only, audited", async () => {
     const a = await approver();
     const b = await approver();
-    await withPasskey(a);
+    const auth = await withPasskey(a);
     const [key] = await listPasskeys(db(), a);
     await expect(removePasskey(db(), b, key!.id)).rejects.toMatchObject({ status: 404 });
+    // X4: without a proof, a stolen session of someone with no password removed their keys, then added its
+    // own as their "first" (which needs no proof) and approved with it.
+    await expect(removePasskey(db(), a, key!.id)).rejects.toMatchObject({ status: 403, code: "reauth_required" });
+    expect(await listPasskeys(db(), a)).toHaveLength(1);
+    await reauthenticate(db(), a, rp, { method: "passkey", response: auth.assert(await authenticationOptions(db(), a, rp)) });
     await removePasskey(db(), a, key!.id);
     expect(await listPasskeys(db(), a)).toEqual([]);
     expect(await db().auditEvent.count({ where: { action: "passkey.removed", actorId: a.id, subjectId: key!.id } })).toBe(1);

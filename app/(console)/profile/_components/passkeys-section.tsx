@@ -20,7 +20,7 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
   const [error, setError] = useState<Error | null>(null);
   const [editing, setEditing] = useState<{ id: string; name: string } | null>(null);
   // Adding a passkey needs a fresh proof (password or an existing key) when the person has one: asked in place.
-  const [needProof, setNeedProof] = useState(false);
+  const [needProof, setNeedProof] = useState<{ action: string; retry: () => void } | null>(null);
 
   async function act(what: string, fn: () => Promise<void>) {
     setBusy(what);
@@ -41,7 +41,7 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
       try {
         ({ options } = await apiFetch<{ options: PublicKeyCredentialCreationOptionsJSON }>("/api/v1/me/passkeys/options", { method: "POST" }));
       } catch (err) {
-        if (err instanceof ApiError && err.code === "reauth_required") return setNeedProof(true);
+        if (err instanceof ApiError && err.code === "reauth_required") return setNeedProof({ action: "add a passkey", retry: () => void register() });
         throw err;
       }
       let response;
@@ -105,10 +105,17 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
                     disabled={busy !== null}
                     onClick={() => {
                       if (!window.confirm(`Remove the passkey “${p.name}”?`)) return;
-                      void act(`remove-${p.id}`, async () => {
-                        await apiFetch(`/api/v1/me/passkeys/${p.id}`, { method: "DELETE" });
-                        setPasskeys((all) => all.filter((x) => x.id !== p.id));
-                      });
+                      const remove = (): Promise<void> =>
+                        act(`remove-${p.id}`, async () => {
+                          try {
+                            await apiFetch(`/api/v1/me/passkeys/${p.id}`, { method: "DELETE" });
+                          } catch (err) {
+                            if (err instanceof ApiError && err.code === "reauth_required") return setNeedProof({ action: `remove “${p.name}”`, retry: () => void remove() });
+                            throw err;
+                          }
+                          setPasskeys((all) => all.filter((x) => x.id !== p.id));
+                        });
+                      void remove();
                     }}
                   >
                     Remove
@@ -137,12 +144,12 @@ export function PasskeysSection({ initial }: { initial: PasskeyView[] }) {
       {needProof && (
         <div className="mt-3">
           <ReauthPrompt
-            action="add a passkey"
+            action={needProof.action}
             onProved={() => {
-              setNeedProof(false);
-              void register();
+              setNeedProof(null);
+              needProof.retry();
             }}
-            onCancel={() => setNeedProof(false)}
+            onCancel={() => setNeedProof(null)}
           />
         </div>
       )}
