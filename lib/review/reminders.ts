@@ -1,5 +1,6 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import { appendAudit } from "@/lib/audit/append";
+import { can } from "@/lib/auth/permissions";
 import { now } from "@/lib/clock";
 import type { Db } from "@/lib/db";
 import { env } from "@/lib/env";
@@ -9,7 +10,7 @@ import { accessReview, unusedTools, type AgentReview } from "@/lib/review/querie
 const DAY_MS = 86_400_000;
 
 /** The reminder's text: each agent, the ceiling tools unused for 90 and 30 days, live grants never used, and the link. No secret is in it. */
-export function reminderText(name: string, reviews: AgentReview[], link: string): string {
+export function reminderText(name: string, reviews: AgentReview[], link: string, canAct = true): string {
   const lines = [`Hello ${name},`, "", `It is time to review the access of the agents you own (${reviews.length}).`, ""];
   for (const r of reviews) {
     const u90 = unusedTools(r, 90);
@@ -20,7 +21,8 @@ export function reminderText(name: string, reviews: AgentReview[], link: string)
     if (r.unusedGrants.length) lines.push(`  live lease grants never used: ${r.unusedGrants.map((g) => `${g.tool} (${g.leaseId})`).join(", ")}`);
     lines.push("");
   }
-  lines.push(`Shrink a ceiling or retire an agent in one step: ${link}`);
+  // Only admins may change an agent: anyone else is told whom to ask, and linked to what they can open.
+  lines.push(canAct ? `Shrink a ceiling or retire an agent in one step: ${link}` : `Ask an admin to shrink a ceiling or retire an agent (Agents → Access review). Your ${reviews.length === 1 ? "agent" : "agents"}: ${link}`);
   return lines.join("\n");
 }
 
@@ -36,8 +38,8 @@ export async function sendReviewReminders(db: Db, o: { everyDays?: number; confi
   const config = o.config === undefined ? mailConfig() : o.config;
   if (!config) return 0;
   const everyDays = o.everyDays ?? env().LANYARD_REVIEW_REMINDER_DAYS;
-  const owners = await db.$queryRaw<{ id: string; email: string; name: string }[]>(Prisma.sql`
-    SELECT DISTINCT u."id", u."email", u."name" FROM "agents" a JOIN "users" u ON u."id" = a."ownerId"
+  const owners = await db.$queryRaw<{ id: string; email: string; name: string; role: string }[]>(Prisma.sql`
+    SELECT DISTINCT u."id", u."email", u."name", u."role" FROM "agents" a JOIN "users" u ON u."id" = a."ownerId"
     WHERE a."status" <> 'retired' AND u."status" = 'active' ${o.ownerIds ? Prisma.sql`AND u."id" = ANY(${o.ownerIds}::text[])` : Prisma.empty} ORDER BY u."id"`);
   let sent = 0;
   for (const owner of owners) {
@@ -50,8 +52,10 @@ export async function sendReviewReminders(db: Db, o: { everyDays?: number; confi
         if (last && at.getTime() - last.at.getTime() < everyDays * DAY_MS) return false;
         const reviews = await accessReview(tx, { ownerId: owner.id });
         if (!reviews.length) return false;
-        const link = `${publicUrl()}/agents/review`;
-        await sendMail({ to: owner.email, subject: `Lanyard: review the access of your ${reviews.length === 1 ? "agent" : `${reviews.length} agents`}`, text: reminderText(owner.name, reviews, link) }, config);
+        // The review page is admin-only (agents.manage); an owner without that role gets their agent's page.
+        const canAct = can({ role: owner.role }, "agents.manage");
+        const link = canAct ? `${publicUrl()}/agents/review` : `${publicUrl()}/agents${reviews.length === 1 ? `/${reviews[0]!.id}` : ""}`;
+        await sendMail({ to: owner.email, subject: `Lanyard: review the access of your ${reviews.length === 1 ? "agent" : `${reviews.length} agents`}`, text: reminderText(owner.name, reviews, link, canAct) }, config);
         await appendAudit(tx, {
           action: "review.reminded",
           actor: { type: "system", label: "access review reminder" },
