@@ -44,6 +44,11 @@ test.describe("Passkeys and proof of presence", () => {
     await expect(page.getByTestId("passkey-name")).toHaveText(["e2e laptop"]);
     const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
     expect(credentials).toHaveLength(1);
+    // That password proof stays fresh for this session for 5 minutes; a new session starts without one,
+    // so the approval below has to ask, and the passkey is what answers.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/sign-in/);
+    await signIn(page, DEMO.approver2.email);
 
     // A critical call (two approvers): the first approves over the API after proving presence by password.
     const agents = (await (await admin.get("/api/v1/agents?q=repo-maintenance")).json()) as { agents: { id: string; name: string }[] };

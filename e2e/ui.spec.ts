@@ -250,7 +250,7 @@ for (const scheme of SCHEMES) {
         await page.emulateMedia({ colorScheme: scheme });
         const ids = await seededIds(page);
         // axe on every page at desktop size; at phone size the main pages (same components, other layout).
-        const pages = size === "desktop" ? [...MAIN, "/approvals/history", "/leases/new", `/leases/${ids.lease}`, `/leases/${ids.lease}/receipt`, `/runs/${ids.run}`, `/agents/${ids.agent}`, "/agents/new", "/settings/connections", "/leases/lse_doesnotexist0000"] : MAIN;
+        const pages = size === "desktop" ? [...MAIN, "/approvals/history", "/leases/new", `/leases/${ids.lease}`, `/leases/${ids.lease}/receipt`, `/runs/${ids.run}`, `/agents/${ids.agent}`, "/agents/new", "/settings/connections", "/settings/policies", "/agents/review", "/profile", "/leases/lse_doesnotexist0000"] : MAIN;
         const problems: string[] = [];
         for (const path of pages) {
           await page.goto(path);
