@@ -48,12 +48,14 @@ export async function livePolicy(db: Db, atLeast?: number): Promise<LivePolicy> 
   listen();
   const fresh = live && Date.now() - live.at < TTL_MS && (atLeast === undefined || (live.policy.version ?? 0) >= atLeast);
   if (fresh) return live!.policy;
-  if (live && atLeast === undefined) {
-    // Past the TTL: only the version number is read; the set is compiled again only if it changed.
+  const current = live;
+  if (current && atLeast === undefined) {
+    // Past the TTL: only the version number is read; the set is compiled again only if it changed. The copy
+    // is held in a local: a publish or catalog change may drop `live` (forgetLivePolicy) during the read.
     const v = (await db.policyVersion.aggregate({ _max: { version: true } }))._max.version ?? null;
-    if (v === live.policy.version) {
-      live.at = Date.now();
-      return live.policy;
+    if (v === current.policy.version && live === current) {
+      current.at = Date.now();
+      return current.policy;
     }
   }
   if (!loading) {
