@@ -16,6 +16,9 @@ import { seedCatalog } from "@/prisma/seed";
 import { newId } from "@/lib/ids";
 import { publishPolicy } from "@/lib/policy/store";
 import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { takeTurnsPublishingPolicies } from "@/test/policy-lock";
+
+takeTurnsPublishingPolicies();
 
 beforeAll(async () => {
   await seedCatalog(db());

@@ -12,6 +12,9 @@ import { publishPolicy } from "@/lib/policy/store";
 import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
 import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { takeTurnsPublishingPolicies } from "@/test/policy-lock";
+
+takeTurnsPublishingPolicies();
 
 beforeAll(async () => {
   await seedCatalog(db());

@@ -15,6 +15,9 @@ import { forgetToolCatalog } from "@/lib/tools/catalog";
 import { seedCatalog } from "@/prisma/seed";
 import { createHotPool } from "@/server/index";
 import { seedAgent, seedEnforcementPoint, seedLease, seedPerson } from "@/test/factories";
+import { takeTurnsPublishingPolicies } from "@/test/policy-lock";
+
+takeTurnsPublishingPolicies();
 
 beforeAll(async () => {
   await seedCatalog(db());
