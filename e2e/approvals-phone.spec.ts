@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { luminance } from "./support/contrast";
 import { expect, test, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
 import { DEMO, DEMO_PASSWORD, apiSession, signIn, proveByPassword } from "./support/auth";
 import { enforcementPoint } from "./support/enforcement-point";
@@ -77,25 +78,6 @@ async function phone(browser: Browser, colorScheme: "light" | "dark", email: str
 async function noHorizontalScroll(page: Page) {
   const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   expect(scroll, "no horizontal scroll").toBeLessThanOrEqual(client);
-}
-
-/** Relative luminance of an element's colour, whatever colour space the stylesheet uses. */
-async function luminance(page: Page, selector: string, prop: "backgroundColor" | "color"): Promise<number> {
-  return page.evaluate(
-    ([sel, p]) => {
-      const el = document.querySelector(sel);
-      if (!el) throw new Error(`no ${sel}`);
-      const c = document.createElement("canvas").getContext("2d")!;
-      c.fillStyle = getComputedStyle(el)[p];
-      c.fillRect(0, 0, 1, 1);
-      const [r, g, b] = Array.from(c.getImageData(0, 0, 1, 1).data).map((v) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-    },
-    [selector, prop] as const,
-  );
 }
 
 async function tapTarget(l: Locator, what: string) {

@@ -1,4 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
+import { luminance } from "./support/contrast";
 import { expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
 import { DEMO, signIn } from "./support/auth";
 
@@ -79,25 +80,6 @@ async function seriousAxe(page: Page, where: string, testInfo: TestInfo): Promis
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   if (bad.length) await testInfo.attach(`axe ${where}`, { body: JSON.stringify(bad, null, 2), contentType: "application/json" });
   return bad.map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-}
-
-/** Relative luminance of a computed CSS colour (rgb/oklch/…), via a canvas so any syntax the browser knows works. */
-async function luminance(page: Page, selector: string, prop: "backgroundColor" | "color"): Promise<number> {
-  return page.evaluate(
-    ([sel, p]) => {
-      const el = document.querySelector(sel);
-      if (!el) throw new Error(`no ${sel}`);
-      const c = document.createElement("canvas").getContext("2d")!;
-      c.fillStyle = getComputedStyle(el)[p];
-      c.fillRect(0, 0, 1, 1);
-      const [r, g, b] = Array.from(c.getImageData(0, 0, 1, 1).data).map((v) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-    },
-    [selector, prop] as const,
-  );
 }
 
 test.describe("status codes", () => {
